@@ -1,0 +1,11 @@
+"""ganlab: a Generative Adversarial Network built from explicit tensor ops, step by step."""
+from ganlab.activations import leaky_relu, log_sigmoid, relu, sigmoid, tanh
+from ganlab.device import get_device, set_seed
+from ganlab.gan import GAN
+from ganlab.linear import Linear, linear
+from ganlab.losses import bce, bce_with_logits
+from ganlab.models import Discriminator, Generator
+from ganlab.optim import SGD, Adam
+from ganlab.sequential import Sequential
+
+__version__ = "0.1.0"

@@ -1,0 +1,158 @@
+r"""One GAN training step, from ganlab's own pieces: G, D, BCE and Adam.
+
+Each step plays one round of the minimax game $\min_G \max_D V(D, G)$:
+
+1. **D step**: with G fixed, push D(x) towards 1 and D(G(z)) towards 0, by minimizing
+   $\mathrm{BCE}(D(x), 1) + \mathrm{BCE}(D(G(z)), 0) = -\hat V(D, G)$.
+2. **G step**: with D fixed, on fresh noise, push D(G(z)) towards 1 by minimizing
+   $\mathrm{BCE}(D(G(z)), 1) = -\mathbb{E}[\log D(G(z))]$ (the non-saturating loss), or
+   $\mathbb{E}[\log(1 - D(G(z)))]$ (the saturating one, as V is written).
+
+The gradients come either from autograd or from the hand-written backward passes of
+every layer (``manual_backward=True``); both give the same numbers.
+"""
+import torch
+
+from ganlab.activations import sigmoid, sigmoid_backward
+from ganlab.losses import bce, bce_backward, bce_with_logits, bce_with_logits_backward
+from ganlab.models import Discriminator, Generator
+from ganlab.optim import Adam
+
+
+class GAN:
+    """G and D with their Adam optimizers, an optional averaged copy of G, and ``step``.
+
+    ``stable_loss``: BCE on logits (True) or the sigmoid then BCE on probabilities (False,
+    as the classic recipe does). ``real_label``: the target for real images in the D
+    step (1.0, or 0.9 for one-sided label smoothing). ``g_loss``: ``"non_saturating"``
+    or ``"saturating"``. ``ema``: decay of the averaged copy of G's weights (0 = none).
+    """
+
+    def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
+                 lr=2e-4, betas=(0.9, 0.999), stable_loss=True, real_label=1.0,
+                 g_loss="non_saturating", ema=0.0, manual_backward=False,
+                 device=None, dtype=torch.float32, generator=None):
+        if g_loss not in ("non_saturating", "saturating"):
+            raise ValueError(f"unknown generator loss {g_loss!r}")
+        self.G = Generator(latent_dim, hidden_dim, image_dim, device, dtype, generator)
+        self.D = Discriminator(image_dim, hidden_dim, slope, device, dtype, generator)
+        self.opt_G = Adam(self.G.parameters(), lr=lr, betas=betas)
+        self.opt_D = Adam(self.D.parameters(), lr=lr, betas=betas)
+        self.stable_loss, self.real_label, self.g_loss_kind = stable_loss, real_label, g_loss
+        self.manual_backward = manual_backward
+        self.ema = ema
+        self.G_ema = Generator(latent_dim, hidden_dim, image_dim, device, dtype) if ema else None
+        if self.G_ema:
+            self.G_ema.load_state_dict(self.G.state_dict())
+
+    # ---- the loss on D's logits, and its gradient for the hand-written path -------------
+    def loss(self, logits, target):
+        r"""BCE between $D = \sigma(\ell)$ and ``target``, stable or as the classic recipe has it."""
+        if self.stable_loss:
+            return bce_with_logits(logits, target)
+        return bce(sigmoid(logits), target)
+
+    def loss_grad(self, logits, target):
+        r"""$\partial\,\mathrm{BCE} / \partial \ell$, written out by hand (see ``loss``)."""
+        if self.stable_loss:
+            return bce_with_logits_backward(logits, target)
+        p = sigmoid(logits)
+        return sigmoid_backward(p, bce_backward(p, target))
+
+    def g_loss(self, logits_fake):
+        if self.g_loss_kind == "non_saturating":
+            return self.loss(logits_fake, 1.0)              # -E[log D(G(z))]
+        return -self.loss(logits_fake, 0.0)                 # E[log(1 - D(G(z)))]
+
+    def g_loss_grad(self, logits_fake):
+        if self.g_loss_kind == "non_saturating":
+            return self.loss_grad(logits_fake, 1.0)
+        return -self.loss_grad(logits_fake, 0.0)
+
+    # ---- one round of the game ----------------------------------------------------------
+    def step(self, x_real, z_d, z_g):
+        """Train D once on ``x_real`` (B, 784) and G(``z_d``), then G once on G(``z_g``).
+
+        Returns 0-dim tensors (no host sync): ``d_loss``, ``g_loss``, ``d_real`` = mean
+        D(x) and ``d_fake`` = mean D(G(z)), both measured during the D step.
+        """
+        if self.manual_backward:
+            with torch.no_grad():
+                stats = self._manual_step(x_real, z_d, z_g)
+        else:
+            stats = self._autograd_step(x_real, z_d, z_g)
+        if self.G_ema:
+            self._update_ema()
+        return stats
+
+    def _autograd_step(self, x_real, z_d, z_g):
+        # D step. G's output is computed without a graph: the D step must leave G untouched.
+        with torch.no_grad():
+            x_fake = self.G(z_d)                                    # (B, 784)
+        logits_real, logits_fake = self.D(x_real), self.D(x_fake)   # (B, 1) each
+        d_loss = self.loss(logits_real, self.real_label) + self.loss(logits_fake, 0.0)
+        set_grads(self.D.parameters(), torch.autograd.grad(d_loss, self.D.parameters()))
+        self.opt_D.step()
+
+        # G step, on fresh noise. Only G's gradients are asked for: D is not updated here.
+        logits_gen = self.D(self.G(z_g))                            # (B, 1)
+        g_loss = self.g_loss(logits_gen)
+        set_grads(self.G.parameters(), torch.autograd.grad(g_loss, self.G.parameters()))
+        self.opt_G.step()
+        return _stats(d_loss, g_loss, logits_real, logits_fake)
+
+    def _manual_step(self, x_real, z_d, z_g):
+        # D step: the loss is a sum, so each half's gradient can be added in turn.
+        x_fake = self.G(z_d)                                        # (B, 784)
+        self.D.zero_grad()
+        logits_real = self.D(x_real)                                # (B, 1)
+        self.D.backward(self.loss_grad(logits_real, self.real_label))
+        logits_fake = self.D(x_fake)                                # (B, 1)
+        self.D.backward(self.loss_grad(logits_fake, 0.0))
+        d_loss = self.loss(logits_real, self.real_label) + self.loss(logits_fake, 0.0)
+        self.opt_D.step()
+
+        # G step: ∂L/∂x_fake flows back through D (its own gradients are not needed), then G.
+        x_gen = self.G(z_g)                                         # (B, 784)
+        logits_gen = self.D(x_gen)                                  # (B, 1)
+        grad_x_gen = self.D.backward(self.g_loss_grad(logits_gen), param_grads=False)
+        self.G.zero_grad()
+        self.G.backward(grad_x_gen)
+        self.opt_G.step()
+        return _stats(d_loss, self.g_loss(logits_gen), logits_real, logits_fake)
+
+    @torch.no_grad()
+    def _update_ema(self):
+        # θ_ema ← decay·θ_ema + (1 - decay)·θ: a smoothed G that wobbles less than G itself
+        for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
+            p_ema.lerp_(p, 1 - self.ema)
+
+    def sampler(self):
+        """The generator to draw samples from: the averaged copy when there is one."""
+        return self.G_ema or self.G
+
+    def state_dict(self):
+        state = {"G": self.G.state_dict(), "D": self.D.state_dict(),
+                 "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict()}
+        if self.G_ema:
+            state["G_ema"] = self.G_ema.state_dict()
+        return state
+
+    def load_state_dict(self, state):
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_G.load_state_dict(state["opt_G"])
+        self.opt_D.load_state_dict(state["opt_D"])
+        if self.G_ema:
+            self.G_ema.load_state_dict(state["G_ema"])
+
+
+def set_grads(params, grads):
+    for p, g in zip(params, grads):
+        p.grad = g
+
+
+def _stats(d_loss, g_loss, logits_real, logits_fake):
+    return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
+            "d_real": sigmoid(logits_real).mean().detach(),
+            "d_fake": sigmoid(logits_fake).mean().detach()}

@@ -1,0 +1,21 @@
+"""The smallest possible layer interface, shared by every building block.
+
+A layer is called on a batch (``forward``), can pass a gradient back through
+itself (``backward``), and lists the tensors it learns (``parameters``).
+Nothing more: no hooks, no registration, no magic.
+"""
+
+
+class Layer:
+    def __call__(self, x):
+        return self.forward(x)
+
+    def forward(self, x):
+        raise NotImplementedError
+
+    def backward(self, grad_y, param_grads=True):
+        """Return ∂L/∂x given ∂L/∂y; with ``param_grads`` also add ∂L/∂θ to each ``θ.grad``."""
+        raise NotImplementedError
+
+    def parameters(self):
+        return []

@@ -1,0 +1,55 @@
+r"""Binary cross-entropy, the naive way and the numerically stable way.
+
+For a predicted probability $p$ that a sample is real and a target $y$ (1 real, 0 fake):
+
+$$\mathrm{BCE}(p, y) = -\big[\,y \log p + (1 - y) \log(1 - p)\,\big]$$
+
+averaged over the batch. On probabilities, $\log p$ hits $-\infty$ once $p$ rounds
+to 0, so torch clamps each log at $-100$ and we do the same. On logits $\ell$ (with
+$p = \sigma(\ell)$) the loss can be rewritten so it never overflows:
+
+$$\mathrm{BCE}(\sigma(\ell), y) = (1 - y)\,\ell - \log \sigma(\ell)$$
+
+(using $\log(1 - \sigma(\ell)) = \log\sigma(\ell) - \ell$), where $\log\sigma$ is computed
+stably by ``ganlab.activations.log_sigmoid``.
+"""
+import torch
+
+from ganlab.activations import log_sigmoid, sigmoid
+
+LOG_CLAMP = -100.0    # torch.nn.BCELoss clamps log(p) and log(1 - p) to at least -100
+GRAD_EPS = 1e-12      # and guards its gradient's denominator p(1 - p) with this
+
+
+def bce(p, y):
+    r"""Mean $-[y \log p + (1-y)\log(1-p)]$ with each log clamped at $-100$.
+
+    ``p`` are probabilities (D's sigmoid outputs), ``y`` targets of the same shape or a
+    scalar. Mirrors ``torch.nn.BCELoss()`` (mean reduction).
+    """
+    log_p = torch.clamp(torch.log(p), min=LOG_CLAMP)
+    log_1mp = torch.clamp(torch.log(1 - p), min=LOG_CLAMP)
+    return -(y * log_p + (1 - y) * log_1mp).mean()
+
+
+def bce_backward(p, y):
+    r"""$\frac{\partial\,\mathrm{BCE}}{\partial p} = \frac{p - y}{p(1 - p)} \cdot \frac{1}{N}$.
+
+    The denominator is floored at $10^{-12}$, exactly as ``nn.BCELoss`` does.
+    """
+    return (p - y) / torch.clamp(p * (1 - p), min=GRAD_EPS) / p.numel()
+
+
+def bce_with_logits(logits, y):
+    r"""Mean $(1 - y)\,\ell - \log\sigma(\ell)$, the stable BCE on logits $\ell$.
+
+    Equal to ``bce(sigmoid(logits), y)`` in exact arithmetic, but finite and accurate
+    for any $\ell$. Mirrors ``torch.nn.BCEWithLogitsLoss()`` (mean reduction).
+    """
+    return ((1 - y) * logits - log_sigmoid(logits)).mean()
+
+
+def bce_with_logits_backward(logits, y):
+    r"""$\frac{\partial\,\mathrm{BCE}}{\partial \ell} = \frac{\sigma(\ell) - y}{N}$: the sigmoid's
+    derivative cancels the log's, leaving "prediction minus target"."""
+    return (sigmoid(logits) - y) / logits.numel()

@@ -1,0 +1,48 @@
+"""The generator G and the discriminator D, built from ganlab's own layers.
+
+Sizes default to the classic MNIST GAN: noise z of 64 numbers, hidden layers of 256
+units, images of 28 × 28 = 784 pixels.
+
+    G: z (B, 64) -> Linear -> ReLU -> Linear -> ReLU -> Linear -> Tanh -> x (B, 784) in [-1, 1]
+    D: x (B, 784) -> Linear -> LeakyReLU(0.2) -> Linear -> LeakyReLU(0.2) -> Linear -> logit (B, 1)
+
+D returns a *logit* ℓ; its probability "real" is σ(ℓ). Keeping the sigmoid out of D
+lets the loss use the stable BCE on logits (see ``ganlab.losses``). The reference twin
+keeps the explicit Sigmoid; ``tests/test_gan.py`` shows the two agree.
+"""
+import torch
+
+from ganlab.activations import LeakyReLU, ReLU, Tanh
+from ganlab.linear import Linear
+from ganlab.sequential import Sequential
+
+LATENT_DIM = 64
+HIDDEN_DIM = 256
+IMAGE_DIM = 28 * 28
+
+
+class Generator(Sequential):
+    """G: maps noise z (B, latent_dim) to images (B, image_dim) with pixels in [-1, 1]."""
+
+    def __init__(self, latent_dim=LATENT_DIM, hidden_dim=HIDDEN_DIM, image_dim=IMAGE_DIM,
+                 device=None, dtype=torch.float32, generator=None):
+        kw = dict(device=device, dtype=dtype, generator=generator)
+        super().__init__(
+            Linear(latent_dim, hidden_dim, **kw), ReLU(),
+            Linear(hidden_dim, hidden_dim, **kw), ReLU(),
+            Linear(hidden_dim, image_dim, **kw), Tanh(),
+        )
+        self.latent_dim = latent_dim
+
+
+class Discriminator(Sequential):
+    """D: maps images (B, image_dim) to one logit each (B, 1); σ(logit) = P(real)."""
+
+    def __init__(self, image_dim=IMAGE_DIM, hidden_dim=HIDDEN_DIM, slope=0.2,
+                 device=None, dtype=torch.float32, generator=None):
+        kw = dict(device=device, dtype=dtype, generator=generator)
+        super().__init__(
+            Linear(image_dim, hidden_dim, **kw), LeakyReLU(slope),
+            Linear(hidden_dim, hidden_dim, **kw), LeakyReLU(slope),
+            Linear(hidden_dim, 1, **kw),
+        )

@@ -1,0 +1,91 @@
+"""The reference twin: the classic MNIST GAN written the usual way, with ``torch.nn``.
+
+Same sizes and the same step structure as ``ganlab.gan.GAN``, but every piece comes
+from PyTorch: ``nn.Linear``, ``nn.LeakyReLU``, ``nn.ReLU``, ``nn.Tanh``, ``nn.Sigmoid``,
+``nn.BCELoss`` and ``torch.optim.Adam``. Its ``state_dict`` keys match ganlab's, so
+both can start from the same weights and be compared step by step
+(``ganlab compare``, ``tests/test_gan.py``).
+"""
+import copy
+
+import torch
+from torch import nn
+
+
+def reference_generator(latent_dim=64, hidden_dim=256, image_dim=784):
+    return nn.Sequential(
+        nn.Linear(latent_dim, hidden_dim), nn.ReLU(),
+        nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
+        nn.Linear(hidden_dim, image_dim), nn.Tanh(),
+    )
+
+
+def reference_discriminator(image_dim=784, hidden_dim=256, slope=0.2):
+    return nn.Sequential(
+        nn.Linear(image_dim, hidden_dim), nn.LeakyReLU(slope),
+        nn.Linear(hidden_dim, hidden_dim), nn.LeakyReLU(slope),
+        nn.Linear(hidden_dim, 1), nn.Sigmoid(),
+    )
+
+
+class ReferenceGAN:
+    """The classic GAN with ``nn`` modules: D ends in a Sigmoid and is trained with BCELoss."""
+
+    def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
+                 lr=2e-4, betas=(0.9, 0.999), real_label=1.0, g_loss="non_saturating",
+                 ema=0.0, device=None, dtype=torch.float32):
+        self.G = reference_generator(latent_dim, hidden_dim, image_dim).to(device, dtype)
+        self.D = reference_discriminator(image_dim, hidden_dim, slope).to(device, dtype)
+        self.criterion = nn.BCELoss()
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas)
+        self.real_label, self.g_loss_kind, self.ema = real_label, g_loss, ema
+        self.G_ema = copy.deepcopy(self.G) if ema else None
+
+    def step(self, x_real, z_d, z_g):
+        batch = x_real.shape[0]
+        ones = torch.full((batch, 1), 1.0, device=x_real.device, dtype=x_real.dtype)
+        zeros = torch.zeros_like(ones)
+
+        # D step
+        x_fake = self.G(z_d).detach()
+        d_real, d_fake = self.D(x_real), self.D(x_fake)
+        d_loss = self.criterion(d_real, self.real_label * ones) + self.criterion(d_fake, zeros)
+        self.opt_D.zero_grad()
+        d_loss.backward()
+        self.opt_D.step()
+
+        # G step, on fresh noise
+        d_gen = self.D(self.G(z_g))
+        if self.g_loss_kind == "non_saturating":
+            g_loss = self.criterion(d_gen, ones)
+        else:
+            g_loss = -self.criterion(d_gen, zeros)
+        self.opt_G.zero_grad()
+        g_loss.backward()
+        self.opt_G.step()
+
+        if self.G_ema:
+            with torch.no_grad():
+                for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
+                    p_ema.lerp_(p, 1 - self.ema)
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
+                "d_real": d_real.mean().detach(), "d_fake": d_fake.mean().detach()}
+
+    def sampler(self):
+        return self.G_ema or self.G
+
+    def state_dict(self):
+        state = {"G": self.G.state_dict(), "D": self.D.state_dict(),
+                 "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict()}
+        if self.G_ema:
+            state["G_ema"] = self.G_ema.state_dict()
+        return state
+
+    def load_state_dict(self, state):
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_G.load_state_dict(state["opt_G"])
+        self.opt_D.load_state_dict(state["opt_D"])
+        if self.G_ema:
+            self.G_ema.load_state_dict(state["G_ema"])

@@ -1,0 +1,62 @@
+"""A stack of layers applied one after another: the multilayer perceptron (MLP).
+
+Forward runs the layers in order; backward runs them in reverse, each turning
+∂L/∂(its output) into ∂L/∂(its input). ``state_dict`` names parameters the way
+``torch.nn.Sequential`` of ``nn.Linear`` does (``"0.weight"``, ``"0.bias"``, ...),
+so a ganlab model and its ``nn.Module`` twin exchange weights directly.
+"""
+import torch
+
+from ganlab.layer import Layer
+from ganlab.linear import Linear
+
+
+class Sequential(Layer):
+    def __init__(self, *layers):
+        self.layers = list(layers)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def backward(self, grad_y, param_grads=True):
+        """Backpropagate ∂L/∂output to ∂L/∂input, filling each parameter's ``.grad``.
+
+        ``param_grads=False`` passes the gradient through without touching the
+        parameters: the generator step needs ∂L/∂x through D, not D's own gradients.
+        """
+        for layer in reversed(self.layers):
+            grad_y = layer.backward(grad_y, param_grads)
+        return grad_y
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = None
+
+    def state_dict(self):
+        return {name: p.detach().clone() for name, p in self.named_parameters().items()}
+
+    def load_state_dict(self, state):
+        """Copy tensors in place; a missing key or a wrong shape raises ``ValueError``."""
+        own = self.named_parameters()
+        if set(state) != set(own):
+            raise ValueError(f"state dict keys {sorted(state)} do not match the model's {sorted(own)}")
+        for name, tensor in state.items():
+            if tuple(tensor.shape) != tuple(own[name].shape):
+                raise ValueError(f"{name}: checkpoint shape {tuple(tensor.shape)} "
+                                 f"does not match the model's {tuple(own[name].shape)}")
+        with torch.no_grad():
+            for name, tensor in state.items():
+                own[name].copy_(tensor)
+
+    def named_parameters(self):
+        named = {}
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Linear):
+                named[f"{i}.weight"] = layer.W
+                named[f"{i}.bias"] = layer.b
+        return named
