@@ -41,6 +41,7 @@ class GAN:
         self.stable_loss, self.real_label, self.g_loss_kind = stable_loss, real_label, g_loss
         self.manual_backward = manual_backward
         self.ema = ema
+        self.steps = 0                                      # steps taken, for the EMA warm-up
         self.G_ema = Generator(latent_dim, hidden_dim, image_dim, device, dtype) if ema else None
         if self.G_ema:
             self.G_ema.load_state_dict(self.G.state_dict())
@@ -81,6 +82,7 @@ class GAN:
                 stats = self._manual_step(x_real, z_d, z_g)
         else:
             stats = self._autograd_step(x_real, z_d, z_g)
+        self.steps += 1
         if self.G_ema:
             self._update_ema()
         return stats
@@ -123,16 +125,18 @@ class GAN:
 
     @torch.no_grad()
     def _update_ema(self):
-        # θ_ema ← decay·θ_ema + (1 - decay)·θ: a smoothed G that wobbles less than G itself
+        # θ_ema ← d·θ_ema + (1 - d)·θ: a smoothed G that wobbles less than G itself.
+        # d = min(ema, (1 + t) / (10 + t)) warms up, so early samples don't lag behind G.
+        d = ema_decay(self.ema, self.steps)
         for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
-            p_ema.lerp_(p, 1 - self.ema)
+            p_ema.lerp_(p, 1 - d)
 
     def sampler(self):
         """The generator to draw samples from: the averaged copy when there is one."""
         return self.G_ema or self.G
 
     def state_dict(self):
-        state = {"G": self.G.state_dict(), "D": self.D.state_dict(),
+        state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "steps": self.steps,
                  "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict()}
         if self.G_ema:
             state["G_ema"] = self.G_ema.state_dict()
@@ -143,8 +147,14 @@ class GAN:
         self.D.load_state_dict(state["D"])
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
+        self.steps = int(state["steps"])
         if self.G_ema:
             self.G_ema.load_state_dict(state["G_ema"])
+
+
+def ema_decay(ema, steps):
+    """The averaging decay after ``steps`` steps: ``ema``, warmed up as (1 + t) / (10 + t)."""
+    return min(ema, (1 + steps) / (10 + steps))
 
 
 def set_grads(params, grads):

@@ -25,8 +25,15 @@ def bce(p, y):
     r"""Mean $-[y \log p + (1-y)\log(1-p)]$ with each log clamped at $-100$.
 
     ``p`` are probabilities (D's sigmoid outputs), ``y`` targets of the same shape or a
-    scalar. Mirrors ``torch.nn.BCELoss()`` (mean reduction).
+    scalar. Mirrors ``torch.nn.BCELoss()`` (mean reduction), gradient included: once
+    $p$ rounds to exactly 0 or 1, differentiating the clamped log would give
+    $0 \cdot \infty$ = NaN, so, like torch, the loss carries its own backward rule,
+    ``bce_backward`` (see ``BCEFunction``).
     """
+    return BCEFunction.apply(p, torch.as_tensor(y, dtype=p.dtype, device=p.device))
+
+
+def bce_forward(p, y):
     log_p = torch.clamp(torch.log(p), min=LOG_CLAMP)
     log_1mp = torch.clamp(torch.log(1 - p), min=LOG_CLAMP)
     return -(y * log_p + (1 - y) * log_1mp).mean()
@@ -35,9 +42,24 @@ def bce(p, y):
 def bce_backward(p, y):
     r"""$\frac{\partial\,\mathrm{BCE}}{\partial p} = \frac{p - y}{p(1 - p)} \cdot \frac{1}{N}$.
 
-    The denominator is floored at $10^{-12}$, exactly as ``nn.BCELoss`` does.
+    The denominator is floored at $10^{-12}$, exactly as ``nn.BCELoss`` does, so the
+    gradient stays finite when $p$ is exactly 0 or 1.
     """
     return (p - y) / torch.clamp(p * (1 - p), min=GRAD_EPS) / p.numel()
+
+
+class BCEFunction(torch.autograd.Function):
+    """BCE on probabilities as one autograd node: ``bce_forward`` with ``bce_backward``."""
+
+    @staticmethod
+    def forward(ctx, p, y):
+        ctx.save_for_backward(p, y)
+        return bce_forward(p, y)
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        p, y = ctx.saved_tensors
+        return grad_loss * bce_backward(p, y), None
 
 
 def bce_with_logits(logits, y):

@@ -11,6 +11,8 @@ import copy
 import torch
 from torch import nn
 
+from ganlab.gan import ema_decay
+
 
 def reference_generator(latent_dim=64, hidden_dim=256, image_dim=784):
     return nn.Sequential(
@@ -41,6 +43,7 @@ class ReferenceGAN:
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas)
         self.real_label, self.g_loss_kind, self.ema = real_label, g_loss, ema
         self.G_ema = copy.deepcopy(self.G) if ema else None
+        self.steps = 0
 
     def step(self, x_real, z_d, z_g):
         batch = x_real.shape[0]
@@ -65,10 +68,12 @@ class ReferenceGAN:
         g_loss.backward()
         self.opt_G.step()
 
+        self.steps += 1
         if self.G_ema:
+            d = ema_decay(self.ema, self.steps)
             with torch.no_grad():
                 for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
-                    p_ema.lerp_(p, 1 - self.ema)
+                    p_ema.lerp_(p, 1 - d)
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
                 "d_real": d_real.mean().detach(), "d_fake": d_fake.mean().detach()}
 
@@ -76,7 +81,7 @@ class ReferenceGAN:
         return self.G_ema or self.G
 
     def state_dict(self):
-        state = {"G": self.G.state_dict(), "D": self.D.state_dict(),
+        state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "steps": self.steps,
                  "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict()}
         if self.G_ema:
             state["G_ema"] = self.G_ema.state_dict()
@@ -87,5 +92,6 @@ class ReferenceGAN:
         self.D.load_state_dict(state["D"])
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
+        self.steps = int(state["steps"])
         if self.G_ema:
             self.G_ema.load_state_dict(state["G_ema"])

@@ -63,3 +63,16 @@ def test_logits_form_equals_sigmoid_then_bce_for_moderate_logits(y):
     l = logits.double()
     yt = torch.full_like(l, y)
     assert_close(bce_with_logits(l, yt), bce(sigmoid(l), yt), torch.float64, scale=100)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bce_gradient_is_finite_and_torchs_when_p_is_exactly_0_or_1(dtype):
+    p = torch.tensor([[0.0], [1e-30], [0.5], [1.0]], dtype=dtype)
+    for y in (0.0, 1.0):
+        ours_p = p.clone().requires_grad_(True)
+        torch_p = p.clone().requires_grad_(True)
+        yt = torch.full_like(p, y)
+        (g_ours,) = torch.autograd.grad(bce(ours_p, yt), ours_p)
+        (g_torch,) = torch.autograd.grad(nn.BCELoss()(torch_p, yt), torch_p)
+        assert torch.isfinite(g_ours).all()
+        assert_close(g_ours, g_torch, dtype)

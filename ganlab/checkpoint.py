@@ -1,0 +1,50 @@
+"""Saving and loading checkpoints safely.
+
+Writes are atomic: the checkpoint goes to a temporary file in the same folder, is
+flushed to disk, and only then renamed over the old one. A run killed at any moment
+leaves either the previous complete checkpoint or the new complete one, never half
+of one. Reads use ``torch.load(weights_only=True)``, which only rebuilds tensors and
+plain containers, so a checkpoint carrying pickled code is refused instead of run.
+"""
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+import torch
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is missing, corrupt, unsafe or from another model."""
+
+
+def save_checkpoint(state, path):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def load_checkpoint(path, map_location="cpu"):
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise CheckpointError(f"{path} holds more than tensors (pickled objects or code); "
+                              "refusing to load it") from err
+    except Exception as err:
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?)") from err
+    if not isinstance(state, dict) or "model" not in state or "config" not in state:
+        raise CheckpointError(f"{path} is not a ganlab checkpoint")
+    return state

@@ -1,0 +1,96 @@
+"""The ``ganlab`` command: parses options, calls the package, turns errors into one line."""
+import functools
+import sys
+import warnings
+
+import click
+
+from ganlab.config import RECIPES, make_config
+
+EXPECTED_ERRORS = (ValueError, RuntimeError, OSError)
+
+
+def friendly_errors(command):
+    """Print expected failures as one line on stderr with exit status 1, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except EXPECTED_ERRORS as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(1)
+    return wrapper
+
+
+def _warn_one_line(message, category, filename, lineno, file=None, line=None):
+    click.echo(f"warning: {message}", err=True)
+
+
+@click.group()
+@click.version_option(package_name="ganlab")
+def main():
+    """Learn how a GAN works by building one on MNIST from explicit tensor ops."""
+    warnings.showwarning = _warn_one_line
+
+
+@main.command()
+@click.option("--recipe", type=click.Choice(list(RECIPES)), default="ganlab", show_default=True,
+              help="ganlab's tuned settings, or the seeds' classic ones.")
+@click.option("--dataset", help="mnist (default), fashion-mnist or mnist-sample (offline, 5,000 digits).")
+@click.option("--data-dir", help="Where data sets are cached [default: $GANLAB_DATA or ~/.cache/ganlab].")
+@click.option("--epochs", type=int, help="Passes over the training set [default: 30].")
+@click.option("--steps", type=int, help="Total training steps; overrides --epochs.")
+@click.option("--batch-size", type=int, help="Images per step [default: 100].")
+@click.option("--lr", type=float, help="Adam learning rate for G and D [default: 2e-4].")
+@click.option("--latent-dim", type=int, help="Size of the noise vector z [default: 64].")
+@click.option("--hidden-dim", type=int, help="Units per hidden layer [default: 256].")
+@click.option("--backend", type=click.Choice(["tensor", "manual", "reference"]),
+              help="tensor: ganlab with autograd; manual: hand-written backward; reference: the nn twin.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="[default: auto]")
+@click.option("--seed", type=int, help="Seeds weights, noise and batch order [default: 0].")
+@click.option("--log-every", type=int, help="Steps between log lines [default: 100].")
+@click.option("--out", "out_dir", default="ganlab-out/train", show_default=True, help="Output folder.")
+@click.option("--resume", is_flag=True, help="Continue the run saved in --out.")
+@click.option("--overwrite", is_flag=True, help="Replace a run already in --out.")
+@friendly_errors
+def train(recipe, out_dir, resume, overwrite, **options):
+    """Train a GAN and write logs, figures and checkpoints into --out."""
+    from ganlab.train import train as run_training
+    cfg = make_config(recipe, **options)
+    run_training(cfg, out_dir, resume=resume, overwrite=overwrite, log=click.echo,
+                 progress=sys.stderr.isatty())
+    click.echo(f"done: figures, history and checkpoint in {out_dir}")
+
+
+@main.command()
+@click.argument("checkpoint", type=click.Path(dir_okay=False))
+@click.option("--n", default=64, show_default=True, type=click.IntRange(min=1), help="How many images.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the noise.")
+@click.option("--out", "out_file", default="samples.png", show_default=True,
+              help=".png writes a grid; .pt writes a tensor (N, 1, 28, 28) in [-1, 1].")
+@click.option("--interpolate", is_flag=True, help="Instead: a figure walking the latent space from --seed to --seed + 1.")
+@friendly_errors
+def sample(checkpoint, n, seed, out_file, interpolate):
+    """Draw images from a trained generator."""
+    from ganlab.sampling import interpolation_figure, load_generator, save_samples
+    G, cfg = load_generator(checkpoint)
+    if interpolate:
+        interpolation_figure(G, cfg, seed, out_file)
+    else:
+        save_samples(G, cfg, n, seed, out_file)
+    click.echo(f"wrote {out_file}")
+
+
+@main.command()
+@click.option("--steps", default=200, show_default=True, type=click.IntRange(min=1))
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--dataset", default="mnist-sample", show_default=True)
+@click.option("--data-dir", default=None)
+@click.option("--out", "out_dir", default="ganlab-out/compare", show_default=True)
+@friendly_errors
+def compare(steps, device, dataset, data_dir, out_dir):
+    """Run ganlab's GAN and the nn reference twin side by side and report how far apart they are."""
+    from ganlab.compare import compare_twins
+    report = compare_twins(steps, device, dataset, data_dir, out_dir)
+    for line in report:
+        click.echo(line)

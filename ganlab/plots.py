@@ -1,0 +1,56 @@
+"""Figures of a run: sample grids, the training GIF, loss and D-output curves."""
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")                     # files only; no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+from torchvision.utils import make_grid  # noqa: E402
+
+
+def grid_image(images, nrow=8):
+    """(N, 784) in [-1, 1] -> a PIL image of an nrow-wide grid of 28 x 28 digits."""
+    from PIL import Image
+    x = images.detach().float().cpu().reshape(-1, 1, 28, 28)
+    grid = make_grid(x, nrow=nrow, padding=2, normalize=True, value_range=(-1, 1), pad_value=1)
+    return Image.fromarray((grid[0] * 255).round().to(torch.uint8).numpy(), mode="L")
+
+
+def save_grid(images, path, nrow=8, scale=3):
+    img = grid_image(images, nrow)
+    img = img.resize((img.width * scale, img.height * scale), resample=0)   # crisp pixels
+    img.save(path)
+    return Path(path)
+
+
+def save_gif(frames, path, ms_per_frame=300):
+    """An animated GIF from PIL frames (e.g. one fixed-noise grid per epoch)."""
+    if not frames:
+        return None
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=ms_per_frame, loop=0)
+    return Path(path)
+
+
+def plot_history(history, out_dir):
+    """``losses.png`` (d_loss, g_loss) and ``d_outputs.png`` (D(x), D(G(z))) against step."""
+    out_dir = Path(out_dir)
+    steps = [h["step"] for h in history]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(steps, [h["d_loss"] for h in history], label="D loss")
+    ax.plot(steps, [h["g_loss"] for h in history], label="G loss")
+    ax.set(xlabel="step", ylabel="loss", title="Losses")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / "losses.png", dpi=100)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(steps, [h["d_real"] for h in history], label="D(x), real")
+    ax.plot(steps, [h["d_fake"] for h in history], label="D(G(z)), fake")
+    ax.axhline(0.5, color="gray", linestyle=":", label="equilibrium 1/2")
+    ax.set(xlabel="step", ylabel="mean D output", ylim=(0, 1), title="What D believes")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / "d_outputs.png", dpi=100)
+    plt.close(fig)

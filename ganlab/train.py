@@ -1,0 +1,197 @@
+"""The training loop: data in, G and D alternating, logs, figures and checkpoints out.
+
+Everything a run produces lands in its output folder:
+
+    config.json      the Config of the run
+    history.json     one point per log interval: step, epoch, losses, D(x), D(G(z)), images/s
+    checkpoint.pt    model, optimizers, config, step and noise RNG (after every epoch and at the end)
+    epoch-NNN.png    a grid from the same fixed noise after every epoch
+    training.gif     those grids, animated
+    samples.png      the final grid; losses.png and d_outputs.png, the curves
+"""
+import json
+import math
+import signal
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+from ganlab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ganlab.config import Config, validate
+from ganlab.data import batches, load_dataset
+from ganlab.device import get_device, set_seed
+from ganlab.gan import GAN
+from ganlab.plots import plot_history, save_gif, save_grid
+from ganlab.reference import ReferenceGAN
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+LOG_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss or D output became NaN or infinite."""
+
+
+def build_model(cfg, device):
+    """ganlab's GAN (autograd or hand-written backward) or the nn reference twin."""
+    common = dict(latent_dim=cfg.latent_dim, hidden_dim=cfg.hidden_dim, image_dim=cfg.image_dim,
+                  slope=cfg.slope, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
+                  real_label=cfg.real_label, g_loss=cfg.g_loss, ema=cfg.ema,
+                  device=device, dtype=DTYPES[cfg.dtype])
+    if cfg.backend == "reference":
+        if cfg.stable_loss:
+            raise ValueError("the reference backend keeps the classic Sigmoid + BCELoss; "
+                             "use it with --recipe seed or --no-stable-loss")
+        return ReferenceGAN(**common)
+    return GAN(**common, stable_loss=cfg.stable_loss, manual_backward=cfg.backend == "manual")
+
+
+def prepare_out_dir(out_dir, resume, overwrite):
+    """Refuse to mix a new run into a folder that already holds one."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} exists and is a file, not a folder")
+    if resume:
+        if not (out / "checkpoint.pt").exists():
+            raise ValueError(f"--resume: no checkpoint.pt in {out} to resume from")
+        return out
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise ValueError(f"--out {out} is not empty; pass --resume to continue that run "
+                         "or --overwrite to replace it")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@contextmanager
+def stop_requests():
+    """Turn Ctrl-C (SIGINT) and SIGTERM into a flag the loop checks between steps,
+    so a run always stops on a whole step and can write a consistent checkpoint."""
+    flag = {"stop": None}
+
+    def handler(signum, frame):
+        flag["stop"] = signal.Signals(signum).name
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False):
+    """Train a GAN as ``cfg`` says, writing everything into ``out_dir``; return the history."""
+    validate(cfg)
+    device = get_device(cfg.device)
+    out = prepare_out_dir(out_dir, resume, overwrite)
+    ckpt = None
+    if resume:
+        ckpt = load_checkpoint(out / "checkpoint.pt", map_location=device)
+        saved = Config.from_dict(ckpt["config"])
+        cfg = Config.from_dict({**saved.to_dict(), "epochs": cfg.epochs, "steps": cfg.steps,
+                                "device": cfg.device})
+    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+
+    set_seed(cfg.seed)
+    data = load_dataset(cfg.dataset, cfg.data_dir or None, device)
+    model = build_model(cfg, device)
+    dtype = DTYPES[cfg.dtype]
+    images = data.images.to(dtype)
+    steps_per_epoch = len(images) // cfg.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f"--batch-size {cfg.batch_size} is larger than the data set ({len(images)} images)")
+    total = cfg.steps or cfg.epochs * steps_per_epoch
+    noise = torch.Generator(device=device).manual_seed(cfg.seed + 1)
+    fixed_z = torch.randn(cfg.sample_n, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 2),
+                          dtype=dtype).to(device)                   # the same z for every grid
+    step, history = 0, []
+    if ckpt:
+        load_into(model, ckpt)
+        step, history = ckpt["step"], list(ckpt["history"])
+        noise.set_state(ckpt["noise_rng"].cpu())
+    log(f"training {cfg.recipe} recipe, {cfg.backend} backend on {device}: {data.source}, "
+        f"{len(images)} images, {steps_per_epoch} steps/epoch, {total} steps")
+
+    def snapshot():
+        return {"model": model.state_dict(), "config": cfg.to_dict(), "step": step,
+                "noise_rng": noise.get_state(), "history": history}
+
+    sums, count, t_last = torch.zeros(4, device=device, dtype=torch.float64), 0, time.perf_counter()
+    bar = _progress_bar(total, step, progress)
+    log = bar.write if bar else log                                  # keep the bar on its own line
+    with stop_requests() as stop:
+        while step < total and not stop["stop"]:
+            epoch, start = divmod(step, steps_per_epoch)
+            for x_real in batches(images, cfg.batch_size, cfg.seed, epoch, start):
+                z_d = torch.randn(cfg.batch_size, cfg.latent_dim, generator=noise, device=device, dtype=dtype)
+                z_g = torch.randn(cfg.batch_size, cfg.latent_dim, generator=noise, device=device, dtype=dtype)
+                stats = model.step(x_real, z_d, z_g)
+                sums += torch.stack([stats[k] for k in LOG_KEYS]).to(torch.float64)  # stays on device
+                step, count = step + 1, count + 1
+                bar and bar.update(1)
+                if step % cfg.log_every == 0 or step == total:
+                    now = time.perf_counter()
+                    point = _history_point(sums / count, step, step / steps_per_epoch,
+                                           count * cfg.batch_size / (now - t_last))
+                    history.append(point)
+                    log(_format(point))
+                    sums.zero_()
+                    count, t_last = 0, now
+                if step == total or stop["stop"]:
+                    break
+            if step % steps_per_epoch == 0 and step > 0:
+                _epoch_grid(model, fixed_z, out, step // steps_per_epoch)
+                save_checkpoint(snapshot(), out / "checkpoint.pt")
+    if bar:
+        bar.close()
+    save_checkpoint(snapshot(), out / "checkpoint.pt")
+    if stop["stop"]:
+        log(f"stopped by {stop['stop']} at step {step}; checkpoint saved, continue with --resume")
+    _write_figures(model, fixed_z, out, history)
+    return history
+
+
+def load_into(model, ckpt):
+    try:
+        model.load_state_dict(ckpt["model"])
+    except (KeyError, ValueError, RuntimeError) as err:
+        raise CheckpointError(f"checkpoint does not match this model: {err}") from err
+
+
+def _history_point(means, step, epoch, images_per_s):
+    d_loss, g_loss, d_real, d_fake = means.tolist()          # one host sync per interval
+    if not all(math.isfinite(v) for v in (d_loss, g_loss, d_real, d_fake)):
+        raise TrainingDiverged(f"training diverged at step {step}: losses became NaN or infinite; "
+                               "the last good checkpoint is kept")
+    return {"step": step, "epoch": round(epoch, 3), "d_loss": d_loss, "g_loss": g_loss,
+            "d_real": d_real, "d_fake": d_fake, "images_per_s": round(images_per_s, 1)}
+
+
+def _format(p):
+    return (f"epoch {p['epoch']:7.2f}  step {p['step']:6d}  d_loss {p['d_loss']:.4f}  g_loss {p['g_loss']:.4f}  "
+            f"D(x) {p['d_real']:.3f}  D(G(z)) {p['d_fake']:.3f}  {p['images_per_s']:,.0f} img/s")
+
+
+@torch.no_grad()
+def _epoch_grid(model, fixed_z, out, epoch):
+    save_grid(model.sampler()(fixed_z), out / f"epoch-{epoch:03d}.png")
+
+
+@torch.no_grad()
+def _write_figures(model, fixed_z, out, history):
+    save_grid(model.sampler()(fixed_z), out / "samples.png")
+    (out / "history.json").write_text(json.dumps(history, indent=1))
+    if history:
+        plot_history(history, out)
+    # the animation is made from the saved epoch grids, so a resumed run's GIF is whole
+    from PIL import Image
+    save_gif([Image.open(p).copy() for p in sorted(out.glob("epoch-*.png"))], out / "training.gif")
+
+
+def _progress_bar(total, initial, enabled):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+    return tqdm(total=total, initial=initial, unit="step", leave=False)
