@@ -41,8 +41,10 @@ def load_checkpoint(path, map_location="cpu"):
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        raise CheckpointError(f"{path} holds more than tensors (pickled objects or code); "
-                              "refusing to load it") from err
+        if "GLOBAL" in str(err):          # the safe loader met a reference to code (a "global")
+            raise CheckpointError(f"{path} holds more than tensors (pickled objects or code); "
+                                  "refusing to load it") from err
+        raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?)") from err
     except Exception as err:
         raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?)") from err
     if not isinstance(state, dict) or "model" not in state or "config" not in state:

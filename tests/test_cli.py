@@ -1,0 +1,106 @@
+"""The command line through click's test runner: exit codes, one-line errors, files written."""
+import re
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from ganlab.cli import main
+
+TINY = ["--latent-dim", "8", "--hidden-dim", "16", "--batch-size", "20", "--log-every", "5", "--device", "cpu"]
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def assert_one_line_error(result, fragment):
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.strip().splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and fragment in lines[0], result.output
+
+
+@pytest.fixture
+def trained(synthetic_data, tmp_path):
+    out = tmp_path / "run"
+    result = run("train", "--steps", 20, "--out", out, *TINY)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_train_logs_the_seeds_columns_and_writes_outputs(trained):
+    assert (trained / "checkpoint.pt").exists() and (trained / "samples.png").exists()
+
+
+def test_train_log_lines(synthetic_data, tmp_path):
+    result = run("train", "--steps", 10, "--out", tmp_path / "r", *TINY)
+    lines = [line for line in result.output.splitlines() if line.startswith("epoch")]
+    assert len(lines) == 2
+    assert re.search(r"epoch\s+1\.00\s+step\s+10\s+d_loss \d+\.\d+\s+g_loss \d+\.\d+\s+D\(x\) 0\.\d+\s+D\(G\(z\)\) 0\.\d+", lines[1])
+
+
+def test_sample_png_and_pt(trained, tmp_path):
+    ckpt = trained / "checkpoint.pt"
+    assert run("sample", ckpt, "--out", tmp_path / "grid.png", "--n", 16).exit_code == 0
+    assert (tmp_path / "grid.png").stat().st_size > 0
+    assert run("sample", ckpt, "--out", tmp_path / "x.pt", "--n", 10, "--seed", 3).exit_code == 0
+    x = torch.load(tmp_path / "x.pt", weights_only=True)
+    assert x.shape == (10, 1, 28, 28) and x.dtype == torch.float32
+    assert x.min() >= -1 and x.max() <= 1
+    run("sample", ckpt, "--out", tmp_path / "y.pt", "--n", 10, "--seed", 3)
+    assert torch.equal(x, torch.load(tmp_path / "y.pt", weights_only=True))     # same seed, same images
+    assert run("sample", ckpt, "--out", tmp_path / "walk.png", "--interpolate").exit_code == 0
+    assert (tmp_path / "walk.png").exists()
+
+
+def test_compare_reports_tiny_differences(synthetic_data, tmp_path):
+    result = run("compare", "--steps", 20, "--device", "cpu", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    diffs = [float(m) for m in re.findall(r"^\s+\w+\s+([\d.]+e[-+]\d+)", result.output, re.M)]
+    assert len(diffs) == 5 and max(diffs) < 1e-5
+    assert (tmp_path / "compare.png").exists()
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--steps", "-5"], "cannot be negative"),
+    (["--steps", "0", "--epochs", "0"], "must be positive"),
+    (["--batch-size", "0"], "batch-size must be positive"),
+    (["--lr", "0"], "lr must be positive"),
+    (["--lr", "-1e-3"], "lr must be positive"),
+    (["--dataset", "cifar"], "unknown dataset"),
+])
+def test_train_bad_values(args, fragment, synthetic_data, tmp_path):
+    assert_one_line_error(run("train", "--out", tmp_path / "r", *args), fragment)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_gpu(synthetic_data, tmp_path):
+    assert_one_line_error(run("train", "--steps", 5, "--out", tmp_path / "r", "--device", "cuda"), "no CUDA GPU")
+
+
+def test_out_that_is_a_file(synthetic_data, tmp_path):
+    f = tmp_path / "file"
+    f.write_text("keep me")
+    assert_one_line_error(run("train", "--steps", 5, "--out", f, *TINY), "is a file")
+    assert f.read_text() == "keep me"
+
+
+def test_non_empty_out_is_refused_and_kept(trained):
+    before = (trained / "checkpoint.pt").read_bytes()
+    assert_one_line_error(run("train", "--steps", 5, "--out", trained, *TINY), "not empty")
+    assert (trained / "checkpoint.pt").read_bytes() == before
+
+
+def test_resume_continues_to_the_new_length(trained):
+    result = run("train", "--steps", 30, "--out", trained, "--resume", *TINY)
+    assert result.exit_code == 0, result.output
+    assert "step     30" in result.output and "step     15" not in result.output
+
+
+def test_sample_errors(trained, tmp_path):
+    assert_one_line_error(run("sample", tmp_path / "missing.pt"), "no checkpoint")
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint at all")
+    assert_one_line_error(run("sample", bad), "not a readable checkpoint")
+    assert_one_line_error(run("sample", trained / "checkpoint.pt", "--out", tmp_path / "x.jpg"), ".png or .pt")

@@ -1,0 +1,42 @@
+import json
+
+import pytest
+
+from ganlab.config import RECIPES, Config, make_config, validate
+
+
+def test_config_round_trips_through_json():
+    cfg = make_config("seed", steps=123, lr=1e-3)
+    again = Config.from_dict(json.loads(json.dumps(cfg.to_dict())))
+    assert again == cfg
+
+
+def test_seed_recipe_is_the_classic_gan():
+    cfg = make_config("seed")
+    assert (cfg.latent_dim, cfg.hidden_dim, cfg.image_dim, cfg.batch_size) == (64, 256, 784, 100)
+    assert (cfg.lr, cfg.beta1, cfg.beta2) == (2e-4, 0.9, 0.999)
+    assert cfg.stable_loss is False and cfg.real_label == 1.0 and cfg.ema == 0.0
+    assert cfg.g_loss == "non_saturating" and cfg.slope == 0.2
+
+
+def test_overrides_apply_and_none_is_ignored():
+    cfg = make_config("ganlab", lr=1e-3, steps=None)
+    assert cfg.lr == 1e-3 and cfg.steps == Config().steps
+    assert set(RECIPES) == {"ganlab", "seed"}
+
+
+def test_unknown_keys_and_recipes_are_refused():
+    with pytest.raises(ValueError, match="unknown config keys: colour"):
+        Config.from_dict({**Config().to_dict(), "colour": "red"})
+    with pytest.raises(ValueError, match="unknown recipe"):
+        make_config("dcgan")
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("steps", -1, "cannot be negative"), ("batch_size", 0, "batch-size"), ("lr", 0.0, "lr"),
+    ("dataset", "cifar", "unknown dataset"), ("beta1", 1.0, "betas"), ("backend", "jax", "backend"),
+])
+def test_validate_names_the_bad_value(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        validate(make_config(**{field: value}))
+    validate(make_config())                                 # the defaults are fine

@@ -1,0 +1,81 @@
+import pytest
+import torch
+
+from ganlab import data
+from ganlab.data import DataUnavailable, batches, epoch_permutation, load_dataset, normalize
+
+
+def test_normalize_maps_bytes_to_minus_one_one_like_totensor_then_normalize():
+    from torchvision.transforms import Normalize, ToTensor
+    from PIL import Image
+    pixels = torch.randint(0, 256, (3, 28, 28), dtype=torch.uint8)
+    x = normalize(pixels)
+    assert x.shape == (3, 784) and x.dtype == torch.float32
+    assert normalize(torch.tensor([[[0, 255]]], dtype=torch.uint8)).tolist() == [[-1.0, 1.0]]
+    # the seeds' per-sample transform gives the same numbers
+    per_sample = torch.stack([Normalize((0.5,), (0.5,))(ToTensor()(Image.fromarray(p.numpy()))) for p in pixels])
+    torch.testing.assert_close(x, per_sample.reshape(3, 784), atol=1e-6, rtol=0)
+
+
+def test_batches_cover_each_image_once_per_epoch_and_drop_the_remainder():
+    images = torch.arange(105.0).unsqueeze(1)              # (105, 1): the value is the index
+    got = list(batches(images, 10, seed=3, epoch=0))
+    assert len(got) == 10 and all(b.shape == (10, 1) for b in got)
+    seen = torch.cat(got).flatten()
+    assert len(set(seen.tolist())) == 100                  # no repeats; 5 dropped
+
+
+def test_batch_order_is_fixed_by_seed_and_epoch_only():
+    assert torch.equal(epoch_permutation(50, 1, 4), epoch_permutation(50, 1, 4))
+    assert not torch.equal(epoch_permutation(50, 1, 4), epoch_permutation(50, 1, 5))
+    assert not torch.equal(epoch_permutation(50, 1, 4), epoch_permutation(50, 2, 4))
+
+
+def test_start_skips_batches_for_resuming_mid_epoch():
+    images = torch.arange(60.0).unsqueeze(1)
+    full = list(batches(images, 10, seed=0, epoch=2))
+    later = list(batches(images, 10, seed=0, epoch=2, start=4))
+    assert len(later) == 2 and all(torch.equal(a, b) for a, b in zip(full[4:], later))
+
+
+def test_mnist_sample_is_real_digits_500_of_each(tmp_path):
+    ds = load_dataset("mnist-sample", tmp_path)
+    assert ds.images.shape == (5000, 784)
+    assert ds.images.min() == -1 and ds.images.max() == 1
+    assert torch.bincount(ds.labels).tolist() == [500] * 10
+    assert (tmp_path / "mnist-sample.pt").exists()        # cached for the next load
+    again = load_dataset("mnist-sample", tmp_path)
+    assert torch.equal(again.images, ds.images)
+
+
+def test_mnist_falls_back_to_the_sample_with_a_warning_when_offline(monkeypatch, tmp_path):
+    def offline(*args):
+        raise DataUnavailable("MNIST is not in DIR and could not be downloaded (no network)")
+    monkeypatch.setattr(data, "_torchvision", offline)
+    with pytest.warns(UserWarning, match="falling back to the 5,000-digit offline MNIST sample"):
+        ds = load_dataset("mnist", tmp_path)
+    assert len(ds.images) == 5000
+
+
+def test_nothing_available_names_the_remedies(monkeypatch, tmp_path):
+    def missing(*args):
+        raise DataUnavailable("not here")
+    monkeypatch.setattr(data, "_torchvision", missing)
+    monkeypatch.setattr(data, "_mnist_sample", missing)
+    with pytest.warns(UserWarning), pytest.raises(DataUnavailable, match="Remedies"):
+        load_dataset("mnist", tmp_path)
+    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", tmp_path / "nowhere")
+    with pytest.raises(DataUnavailable, match="dataset-fashion-mnist"):
+        load_dataset("fashion-mnist", tmp_path)
+
+
+def test_unknown_dataset_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        load_dataset("cifar", tmp_path)
+
+
+@pytest.mark.skipif(not data.DEBIAN_FASHION_MNIST.is_dir(), reason="Debian's dataset-fashion-mnist not installed")
+def test_fashion_mnist_from_debians_package(tmp_path):
+    ds = load_dataset("fashion-mnist", tmp_path, train=False)
+    assert ds.images.shape == (10000, 784)
+    assert torch.bincount(ds.labels).tolist() == [1000] * 10

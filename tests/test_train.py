@@ -1,0 +1,81 @@
+import json
+
+import pytest
+import torch
+
+from ganlab.checkpoint import load_checkpoint
+from ganlab.config import make_config
+from ganlab.train import TrainingDiverged, train
+
+
+def weights(path):
+    model = load_checkpoint(path)["model"]
+    return {f"{part}.{k}": v for part in ("G", "D", "G_ema") if part in model for k, v in model[part].items()}
+
+
+def assert_same_weights(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_a_run_writes_its_outputs(synthetic_data, tiny, tmp_path):
+    history = train(make_config(steps=30, **tiny), tmp_path / "run", log=lambda s: None)
+    out = tmp_path / "run"
+    for name in ("config.json", "history.json", "checkpoint.pt", "samples.png", "losses.png",
+                 "d_outputs.png", "training.gif", "epoch-001.png", "epoch-003.png"):
+        assert (out / name).exists(), name
+    assert [h["step"] for h in history] == [5, 10, 15, 20, 25, 30]
+    assert json.loads((out / "history.json").read_text()) == history
+    assert set(history[0]) >= {"epoch", "step", "d_loss", "g_loss", "d_real", "d_fake", "images_per_s"}
+    assert all(0 < h["d_real"] < 1 and 0 < h["d_fake"] < 1 for h in history)
+    assert json.loads((out / "config.json").read_text())["steps"] == 30
+    ckpt = load_checkpoint(out / "checkpoint.pt")
+    assert ckpt["step"] == 30 and set(ckpt["model"]) >= {"G", "D", "opt_G", "opt_D", "G_ema"}
+
+
+@pytest.mark.parametrize("backend,recipe", [("tensor", "ganlab"), ("manual", "ganlab"), ("reference", "seed")])
+def test_same_seed_same_result(synthetic_data, tiny, tmp_path, backend, recipe):
+    cfg = make_config(recipe, steps=25, backend=backend, **tiny)
+    train(cfg, tmp_path / "a", log=lambda s: None)
+    train(cfg, tmp_path / "b", log=lambda s: None)
+    assert_same_weights(weights(tmp_path / "a/checkpoint.pt"), weights(tmp_path / "b/checkpoint.pt"))
+    train(make_config(recipe, steps=25, backend=backend, **{**tiny, "device": "cpu"}, seed=1),
+          tmp_path / "c", log=lambda s: None)
+    a, c = weights(tmp_path / "a/checkpoint.pt"), weights(tmp_path / "c/checkpoint.pt")
+    assert any(not torch.equal(a[k], c[k]) for k in a)            # another seed, another run
+
+
+@pytest.mark.parametrize("backend,recipe", [("tensor", "ganlab"), ("manual", "ganlab"), ("reference", "seed")])
+def test_interrupted_and_resumed_run_ends_with_the_same_weights(synthetic_data, tiny, tmp_path, backend, recipe):
+    train(make_config(recipe, steps=40, backend=backend, **tiny), tmp_path / "whole", log=lambda s: None)
+    # stop mid-epoch at step 23, then continue to 40
+    train(make_config(recipe, steps=23, backend=backend, **tiny), tmp_path / "split", log=lambda s: None)
+    train(make_config(recipe, steps=40, backend=backend, **tiny), tmp_path / "split", resume=True, log=lambda s: None)
+    assert_same_weights(weights(tmp_path / "whole/checkpoint.pt"), weights(tmp_path / "split/checkpoint.pt"))
+    assert load_checkpoint(tmp_path / "split/checkpoint.pt")["step"] == 40
+
+
+def test_a_new_run_refuses_a_non_empty_out(synthetic_data, tiny, tmp_path):
+    train(make_config(steps=10, **tiny), tmp_path, log=lambda s: None)
+    before = (tmp_path / "checkpoint.pt").read_bytes()
+    with pytest.raises(ValueError, match="not empty"):
+        train(make_config(steps=10, **tiny), tmp_path, log=lambda s: None)
+    assert (tmp_path / "checkpoint.pt").read_bytes() == before
+    train(make_config(steps=10, seed=5, **tiny), tmp_path, overwrite=True, log=lambda s: None)
+    assert (tmp_path / "checkpoint.pt").read_bytes() != before
+
+
+def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(synthetic_data, tiny, tmp_path, monkeypatch):
+    from ganlab.gan import GAN
+    real_step = GAN.step
+
+    def poisoned(self, *args):
+        stats = real_step(self, *args)
+        if self.steps > 12:                                       # after the first epoch (10 steps)
+            stats["d_loss"] = torch.tensor(float("nan"))
+        return stats
+    monkeypatch.setattr(GAN, "step", poisoned)
+    with pytest.raises(TrainingDiverged, match="step 15"):
+        train(make_config(steps=30, **tiny), tmp_path, log=lambda s: None)
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 10
