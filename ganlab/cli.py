@@ -26,7 +26,21 @@ def _warn_one_line(message, category, filename, lineno, file=None, line=None):
     click.echo(f"warning: {message}", err=True)
 
 
-@click.group()
+class OneLineErrors(click.Group):
+    """A click group whose usage errors are one line too (click prints usage + hint + error)."""
+
+    def main(self, *args, standalone_mode=True, **kwargs):
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as err:
+            click.echo(f"error: {err.format_message()}", err=True)
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=OneLineErrors)
 @click.version_option(package_name="ganlab")
 def main():
     """Learn how a GAN works by building one on MNIST from explicit tensor ops."""

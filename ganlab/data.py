@@ -25,6 +25,10 @@ class DataUnavailable(RuntimeError):
     """No copy of the asked-for data set could be found or fetched."""
 
 
+class DatasetCorrupt(RuntimeError):
+    """A data set file on disk exists but cannot be read."""
+
+
 @dataclass
 class Dataset:
     images: torch.Tensor      # (N, 784) float in [-1, 1], on the training device
@@ -79,12 +83,34 @@ def _torchvision(class_name, data_dir, train):
     import torchvision.datasets as tvd
     try:
         ds = getattr(tvd, class_name)(root=str(data_dir), train=train, download=True)
-    except (RuntimeError, OSError) as err:
+    except (RuntimeError, OSError, ValueError) as err:
+        broken = _first_unreadable(Path(data_dir) / class_name / "raw", "train" if train else "t10k")
+        if broken:
+            raise DatasetCorrupt(f"{broken} is corrupt or truncated; delete it and run again to "
+                                 "download a fresh copy") from err
         lines = [line.strip() for line in str(err).splitlines() if line.strip()]
         reason = lines[-1] if lines else type(err).__name__   # the last line names the cause
         raise DataUnavailable(f"{class_name} is not in {data_dir} and could not be downloaded "
                               f"({reason})") from err
     return ds.data, ds.targets, f"torchvision {class_name} in {data_dir}"
+
+
+def _first_unreadable(raw_dir, split):
+    """The first ``split`` file in ``raw_dir`` that torchvision's checksum or IDX reader rejects."""
+    from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
+    from torchvision.datasets.utils import check_integrity
+    import torchvision.datasets as tvd
+    md5 = {name: digest for cls in (tvd.MNIST, tvd.FashionMNIST) for name, digest in cls.resources}
+    for path in sorted(raw_dir.glob(f"{split}-*")) if raw_dir.is_dir() else []:
+        if path.name in md5:                                        # a downloaded .gz archive
+            if not check_integrity(str(path), md5[path.name]):
+                return path
+            continue
+        try:
+            read_sn3_pascalvincent_tensor(str(path), strict=False)  # an unpacked IDX file
+        except Exception:
+            return path
+    return None
 
 
 def _fashion_mnist(data_dir, train):

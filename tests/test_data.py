@@ -79,3 +79,19 @@ def test_fashion_mnist_from_debians_package(tmp_path):
     ds = load_dataset("fashion-mnist", tmp_path, train=False)
     assert ds.images.shape == (10000, 784)
     assert torch.bincount(ds.labels).tolist() == [1000] * 10
+
+
+def test_a_truncated_dataset_file_is_named_and_not_silently_replaced(tmp_path):
+    from ganlab.data import DatasetCorrupt
+    # an MNIST folder as torchvision leaves it, one IDX file cut short
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    header = (2051).to_bytes(4, "big") + (60000).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+    (raw / "train-images-idx3-ubyte").write_bytes(header + bytes(1000))
+    labels = (2049).to_bytes(4, "big") + (60000).to_bytes(4, "big") + bytes(60000)
+    (raw / "train-labels-idx1-ubyte").write_bytes(labels)
+    (raw / "t10k-images-idx3-ubyte").write_bytes((2051).to_bytes(4, "big") + bytes(4) + (28).to_bytes(4, "big") * 2)
+    (raw / "t10k-labels-idx1-ubyte").write_bytes((2049).to_bytes(4, "big") + bytes(4))
+    with pytest.raises(DatasetCorrupt, match="train-images-idx3-ubyte is corrupt or truncated"):
+        load_dataset("mnist", tmp_path)
+    assert (raw / "train-images-idx3-ubyte").stat().st_size == len(header) + 1000    # left as it was
