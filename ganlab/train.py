@@ -10,7 +10,6 @@ Everything a run produces lands in its output folder:
     samples.png      the final grid; losses.png and d_outputs.png, the curves
 """
 import json
-import math
 import signal
 import time
 from contextlib import contextmanager
@@ -142,10 +141,12 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                 if step == total or stop["stop"]:
                     break
             if step % steps_per_epoch == 0 and step > 0:
+                _check_finite(sums, step)                    # never save a diverged model
                 _epoch_grid(model, fixed_z, out, step // steps_per_epoch)
                 save_checkpoint(snapshot(), out / "checkpoint.pt")
     if bar:
         bar.close()
+    _check_finite(sums, step)
     save_checkpoint(snapshot(), out / "checkpoint.pt")
     if stop["stop"]:
         log(f"stopped by {stop['stop']} at step {step}; checkpoint saved, continue with --resume")
@@ -160,11 +161,15 @@ def load_into(model, ckpt):
         raise CheckpointError(f"checkpoint does not match this model: {err}") from err
 
 
-def _history_point(means, step, epoch, images_per_s):
-    d_loss, g_loss, d_real, d_fake = means.tolist()          # one host sync per interval
-    if not all(math.isfinite(v) for v in (d_loss, g_loss, d_real, d_fake)):
-        raise TrainingDiverged(f"training diverged at step {step}: losses became NaN or infinite; "
+def _check_finite(sums, step):
+    if not torch.isfinite(sums).all():
+        raise TrainingDiverged(f"training diverged by step {step}: losses became NaN or infinite; "
                                "the last good checkpoint is kept")
+
+
+def _history_point(means, step, epoch, images_per_s):
+    _check_finite(means, step)
+    d_loss, g_loss, d_real, d_fake = means.tolist()          # one host sync per interval
     return {"step": step, "epoch": round(epoch, 3), "d_loss": d_loss, "g_loss": g_loss,
             "d_real": d_real, "d_fake": d_fake, "images_per_s": round(images_per_s, 1)}
 

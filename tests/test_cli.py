@@ -104,3 +104,33 @@ def test_sample_errors(trained, tmp_path):
     bad.write_bytes(b"not a checkpoint at all")
     assert_one_line_error(run("sample", bad), "not a readable checkpoint")
     assert_one_line_error(run("sample", trained / "checkpoint.pt", "--out", tmp_path / "x.jpg"), ".png or .pt")
+
+
+def test_unwritable_out(synthetic_data, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("keep me")
+    assert_one_line_error(run("train", "--steps", 5, "--out", blocker / "sub", *TINY), "error:")
+    assert blocker.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["sample", "x.pt", "--n", "0"], "--n"),
+    (["compare", "--steps", "0"], "--steps"),
+    (["train", "--epochs", "abc"], "--epochs"),
+    (["train", "--backend", "jax"], "--backend"),
+    (["lesson-that-does-not-exist"], "No such command"),
+])
+def test_usage_errors_are_one_line_too(args, fragment):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "Usage:" not in result.output
+    assert_one_line_error(result, fragment)
+
+
+def test_checkpoint_from_another_architecture_is_a_clear_mismatch(trained, tmp_path):
+    from ganlab.checkpoint import load_checkpoint, save_checkpoint
+    ckpt = load_checkpoint(trained / "checkpoint.pt")
+    ckpt["config"]["hidden_dim"] = 64                      # the weights are for 16 units
+    save_checkpoint(ckpt, tmp_path / "other.pt")
+    assert_one_line_error(run("sample", tmp_path / "other.pt", "--out", tmp_path / "x.png"), "does not match")
+    assert not (tmp_path / "x.png").exists()

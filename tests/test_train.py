@@ -79,3 +79,7 @@ def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(synthetic_d
     with pytest.raises(TrainingDiverged, match="step 15"):
         train(make_config(steps=30, **tiny), tmp_path, log=lambda s: None)
     assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 10
+    # also when the epoch ends before the next log line: the NaN checkpoint is never written
+    with pytest.raises(TrainingDiverged, match="step 20"):
+        train(make_config(steps=30, **{**tiny, "log_every": 100}), tmp_path, overwrite=True, log=lambda s: None)
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 10
