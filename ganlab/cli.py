@@ -58,6 +58,8 @@ def main():
 @click.option("--lr", type=float, help="Adam learning rate for G and D [default: 2e-4].")
 @click.option("--latent-dim", type=int, help="Size of the noise vector z [default: 64].")
 @click.option("--hidden-dim", type=int, help="Units per hidden layer [default: 256].")
+@click.option("--dropout", type=float, help="Dropout in D's hidden layers [default: 0.3; seed recipe 0].")
+@click.option("--ema", type=float, help="Decay of the averaged copy of G [default: 0.999; seed recipe 0].")
 @click.option("--backend", type=click.Choice(["tensor", "manual", "reference"]),
               help="tensor: ganlab with autograd; manual: hand-written backward; reference: the nn twin.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="[default: auto]")
@@ -108,3 +110,18 @@ def compare(steps, device, dataset, data_dir, out_dir):
     report = compare_twins(steps, device, dataset, data_dir, out_dir)
     for line in report:
         click.echo(line)
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--n", default=10_000, show_default=True, type=click.IntRange(min=100), help="Samples to score.")
+@click.option("--dataset", default="mnist", show_default=True, help="Real digits to compare with (mnist or mnist-sample).")
+@click.option("--data-dir", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+@friendly_errors
+def evaluate(source, n, dataset, data_dir, as_json):
+    """Score a checkpoint's samples (or a .pt tensor of images) against real digits."""
+    import json
+    from ganlab.evaluate import evaluate as run_evaluation, format_table
+    result = run_evaluation(source, n, dataset, data_dir, log=lambda s: click.echo(s, err=True))
+    click.echo(json.dumps(result, indent=2) if as_json else "\n".join(format_table(result)))

@@ -26,6 +26,7 @@ class Config:
     real_label: float = 0.9         # target for real images in the D step (0.9 = one-sided smoothing)
     g_loss: str = "non_saturating"  # or "saturating", log(1 - D(G(z))) as V is written
     ema: float = 0.999              # decay of the averaged copy of G used for samples (0 = off)
+    dropout: float = 0.3            # dropout in D's hidden layers: keeps D from memorizing the data
     # length: steps wins when both are given
     epochs: int = 30                # passes over the training set
     steps: int = 0                  # total G+D steps; 0 = use epochs
@@ -54,7 +55,7 @@ class Config:
 # trained with BCE on probabilities against hard labels 1/0, no averaging.
 RECIPES = {
     "ganlab": {},
-    "seed": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0),
+    "seed": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0, dropout=0.0),
 }
 
 
@@ -78,6 +79,7 @@ def validate(cfg):
         (cfg.latent_dim > 0 and cfg.hidden_dim > 0, "--latent-dim and --hidden-dim must be positive"),
         (0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, "Adam betas must lie in [0, 1)"),
         (0 <= cfg.ema < 1, "--ema must lie in [0, 1)"),
+        (0 <= cfg.dropout < 1, "--dropout must lie in [0, 1)"),
         (cfg.backend in ("tensor", "manual", "reference"), f"unknown backend {cfg.backend!r}"),
         (cfg.g_loss in ("non_saturating", "saturating"), f"unknown generator loss {cfg.g_loss!r}"),
         (cfg.dtype in ("float32", "float64"), f"unknown dtype {cfg.dtype!r}"),

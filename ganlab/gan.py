@@ -26,16 +26,19 @@ class GAN:
     as the classic recipe does). ``real_label``: the target for real images in the D
     step (1.0, or 0.9 for one-sided label smoothing). ``g_loss``: ``"non_saturating"``
     or ``"saturating"``. ``ema``: decay of the averaged copy of G's weights (0 = none).
+    ``dropout``: the probability of zeroing each hidden unit of D during training.
     """
 
     def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
                  lr=2e-4, betas=(0.9, 0.999), stable_loss=True, real_label=1.0,
-                 g_loss="non_saturating", ema=0.0, manual_backward=False,
-                 device=None, dtype=torch.float32, generator=None):
+                 g_loss="non_saturating", ema=0.0, dropout=0.0, manual_backward=False,
+                 device=None, dtype=torch.float32, generator=None, seed=0):
         if g_loss not in ("non_saturating", "saturating"):
             raise ValueError(f"unknown generator loss {g_loss!r}")
         self.G = Generator(latent_dim, hidden_dim, image_dim, device, dtype, generator)
-        self.D = Discriminator(image_dim, hidden_dim, slope, device, dtype, generator)
+        # dropout draws from its own generator, saved in checkpoints, so a resumed run is exact
+        self.dropout_rng = torch.Generator(device=device or "cpu").manual_seed(seed + 3)
+        self.D = Discriminator(image_dim, hidden_dim, slope, dropout, device, dtype, generator, self.dropout_rng)
         self.opt_G = Adam(self.G.parameters(), lr=lr, betas=betas)
         self.opt_D = Adam(self.D.parameters(), lr=lr, betas=betas)
         self.stable_loss, self.real_label, self.g_loss_kind = stable_loss, real_label, g_loss
@@ -137,6 +140,7 @@ class GAN:
 
     def state_dict(self):
         state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "steps": self.steps,
+                 "dropout_rng": self.dropout_rng.get_state(),
                  "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict()}
         if self.G_ema:
             state["G_ema"] = self.G_ema.state_dict()
@@ -148,6 +152,7 @@ class GAN:
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
         self.steps = int(state["steps"])
+        self.dropout_rng.set_state(state["dropout_rng"].cpu())
         if self.G_ema:
             self.G_ema.load_state_dict(state["G_ema"])
 

@@ -22,10 +22,11 @@ def reference_generator(latent_dim=64, hidden_dim=256, image_dim=784):
     )
 
 
-def reference_discriminator(image_dim=784, hidden_dim=256, slope=0.2):
+def reference_discriminator(image_dim=784, hidden_dim=256, slope=0.2, dropout=0.0):
+    drop = (lambda: [nn.Dropout(dropout)]) if dropout else (lambda: [])
     return nn.Sequential(
-        nn.Linear(image_dim, hidden_dim), nn.LeakyReLU(slope),
-        nn.Linear(hidden_dim, hidden_dim), nn.LeakyReLU(slope),
+        nn.Linear(image_dim, hidden_dim), nn.LeakyReLU(slope), *drop(),
+        nn.Linear(hidden_dim, hidden_dim), nn.LeakyReLU(slope), *drop(),
         nn.Linear(hidden_dim, 1), nn.Sigmoid(),
     )
 
@@ -35,9 +36,9 @@ class ReferenceGAN:
 
     def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
                  lr=2e-4, betas=(0.9, 0.999), real_label=1.0, g_loss="non_saturating",
-                 ema=0.0, device=None, dtype=torch.float32):
+                 ema=0.0, dropout=0.0, device=None, dtype=torch.float32):
         self.G = reference_generator(latent_dim, hidden_dim, image_dim).to(device, dtype)
-        self.D = reference_discriminator(image_dim, hidden_dim, slope).to(device, dtype)
+        self.D = reference_discriminator(image_dim, hidden_dim, slope, dropout).to(device, dtype)
         self.criterion = nn.BCELoss()
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas)

@@ -37,14 +37,14 @@ def build_model(cfg, device):
     """ganlab's GAN (autograd or hand-written backward) or the nn reference twin."""
     common = dict(latent_dim=cfg.latent_dim, hidden_dim=cfg.hidden_dim, image_dim=cfg.image_dim,
                   slope=cfg.slope, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
-                  real_label=cfg.real_label, g_loss=cfg.g_loss, ema=cfg.ema,
+                  real_label=cfg.real_label, g_loss=cfg.g_loss, ema=cfg.ema, dropout=cfg.dropout,
                   device=device, dtype=DTYPES[cfg.dtype])
     if cfg.backend == "reference":
         if cfg.stable_loss:
             raise ValueError("the reference backend keeps the classic Sigmoid + BCELoss; "
                              "use it with --recipe seed or --no-stable-loss")
         return ReferenceGAN(**common)
-    return GAN(**common, stable_loss=cfg.stable_loss, manual_backward=cfg.backend == "manual")
+    return GAN(**common, stable_loss=cfg.stable_loss, manual_backward=cfg.backend == "manual", seed=cfg.seed)
 
 
 def prepare_out_dir(out_dir, resume, overwrite):

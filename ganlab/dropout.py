@@ -1,0 +1,24 @@
+r"""Dropout from tensor ops: zero each unit with probability $p$ during training.
+
+$$y = x \odot m / (1 - p), \qquad m_i \sim \mathrm{Bernoulli}(1 - p)$$
+
+Dividing by $1 - p$ keeps the expected value of $y$ equal to $x$. In D it stops the
+discriminator from memorizing a small training set, which otherwise lets it win the
+game outright. Mirrors ``torch.nn.Dropout`` in training mode (with its own random numbers).
+"""
+import torch
+
+from ganlab.layer import Layer
+
+
+class Dropout(Layer):
+    def __init__(self, p, generator=None):
+        self.p, self.generator = p, generator
+
+    def forward(self, x):
+        keep = torch.rand(x.shape, generator=self.generator, device=x.device, dtype=x.dtype) >= self.p
+        self.mask = keep.to(x.dtype) / (1 - self.p)             # (B, features)
+        return x * self.mask
+
+    def backward(self, grad_y, param_grads=True):
+        return grad_y * self.mask                                # the same units stay silent

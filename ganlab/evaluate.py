@@ -1,0 +1,78 @@
+"""``ganlab evaluate``: score generated digits against real ones, with the real-data floor beside each number."""
+from pathlib import Path
+
+import torch
+
+from ganlab.classifier import load_reference
+from ganlab.metrics import digit_histogram, frechet_distance, inception_score, memorization, precision_recall
+
+MAX_REAL = 10_000          # real digits used for the manifold and distance statistics
+
+
+def load_samples(path, n=10_000, seed=0):
+    """Images (N, 784) in [-1, 1] from a checkpoint (drawn from its generator) or a .pt tensor."""
+    from ganlab.checkpoint import CheckpointError
+    from ganlab.sampling import generate, load_generator
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no file at {path}")
+    obj = torch.load(path, map_location="cpu", weights_only=True) if path.suffix == ".pt" else None
+    if isinstance(obj, dict):
+        G, cfg = load_generator(path)
+        return generate(G, cfg, n, seed)
+    if not torch.is_tensor(obj) or obj.numel() % 784 or obj.dim() not in (2, 4):
+        raise CheckpointError(f"{path} is neither a ganlab checkpoint nor a tensor of 28 x 28 images")
+    x = obj.reshape(-1, 784).float()
+    if x.min() < -1.001 or x.max() > 1.001:
+        raise ValueError(f"{path}: pixel values must lie in [-1, 1], found [{x.min():.2f}, {x.max():.2f}]")
+    return x[:n]
+
+
+def evaluate_images(samples, reference):
+    """All metrics for ``samples`` (N, 784), with the same metric for held-out real digits."""
+    net = reference.net
+    gen = torch.Generator().manual_seed(0)
+    train = reference.train_images[torch.randperm(len(reference.train_images), generator=gen)[:MAX_REAL]]
+    f_train, _ = net.embed(train)
+    f_fake, p_fake = net.embed(samples)
+    f_real, p_real = net.embed(reference.test_images)
+    shares, covered = digit_histogram(p_fake)
+    precision, recall = precision_recall(f_train, f_fake)
+    precision_real, recall_real = precision_recall(f_train, f_real)
+    return {
+        "n": len(samples),
+        "classifier_accuracy": reference.accuracy,
+        "fid": frechet_distance(f_fake, f_train),
+        "fid_real": frechet_distance(f_real, f_train),
+        "inception_score": inception_score(p_fake),
+        "inception_score_real": inception_score(p_real),
+        "digits_covered": covered,
+        "digit_shares": shares,
+        "precision": precision, "precision_real": precision_real,
+        "recall": recall, "recall_real": recall_real,
+        "memorized": memorization(samples, reference.train_images, reference.test_images),
+        "memorized_real": memorization(reference.test_images, reference.train_images, reference.test_images),
+    }
+
+
+def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print):
+    samples = load_samples(path, n)
+    reference = load_reference(dataset, data_dir, log=log)
+    return evaluate_images(samples, reference)
+
+
+def format_table(r):
+    rows = [
+        ("classifier FID (lower is better)", f"{r['fid']:.3f}", f"{r['fid_real']:.3f}"),
+        ("classifier Inception score (max 10)", f"{r['inception_score']:.2f}", f"{r['inception_score_real']:.2f}"),
+        ("digits covered (of 10)", f"{r['digits_covered']}", "10"),
+        ("precision (realistic)", f"{r['precision']:.3f}", f"{r['precision_real']:.3f}"),
+        ("recall (diverse)", f"{r['recall']:.3f}", f"{r['recall_real']:.3f}"),
+        ("near-copies of training digits", f"{r['memorized']:.3f}", f"{r['memorized_real']:.3f}"),
+    ]
+    lines = [f"{'metric':40s} {'samples':>10s} {'real digits':>12s}", "-" * 64]
+    lines += [f"{name:40s} {a:>10s} {b:>12s}" for name, a, b in rows]
+    hist = "  ".join(f"{d}:{s:.0%}" for d, s in enumerate(r["digit_shares"]))
+    lines += ["", f"predicted digits: {hist}",
+              f"{r['n']} samples; classifier accuracy on held-out digits {r['classifier_accuracy']:.1%}"]
+    return lines

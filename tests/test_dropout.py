@@ -1,0 +1,42 @@
+import torch
+
+from ganlab.dropout import Dropout
+from ganlab.gan import GAN
+from test_gan import SMALL, batches
+
+
+def test_dropout_keeps_the_expected_value_and_drops_about_p():
+    gen = torch.Generator().manual_seed(0)
+    layer = Dropout(0.3, gen)
+    x = torch.ones(400, 500, dtype=torch.float64)
+    y = layer(x)
+    dropped = (y == 0).double().mean().item()
+    assert abs(dropped - 0.3) < 0.01
+    assert abs(y.mean().item() - 1.0) < 0.01                        # E[y] = x
+    assert set(torch.unique(y).tolist()) == {0.0, 1 / 0.7}
+
+
+def test_dropout_backward_silences_the_same_units():
+    layer = Dropout(0.5, torch.Generator().manual_seed(1))
+    x = torch.randn(8, 6, requires_grad=True)
+    y = layer(x)
+    g = torch.randn_like(y)
+    (auto,) = torch.autograd.grad(y, x, g)
+    torch.testing.assert_close(layer.backward(g), auto)
+
+
+def test_manual_and_autograd_agree_with_dropout_in_d():
+    a = GAN(**SMALL, dropout=0.3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    b = GAN(**SMALL, dropout=0.3, dtype=torch.float64, generator=torch.Generator().manual_seed(1), manual_backward=True)
+    for batch in batches(torch.float64, "cpu", steps=5):
+        a.step(*batch)
+        b.step(*batch)
+    for pa, pb in zip(a.G.parameters() + a.D.parameters(), b.G.parameters() + b.D.parameters()):
+        torch.testing.assert_close(pa, pb, atol=1e-12, rtol=1e-10)
+
+
+def test_dropout_keys_follow_nn_sequential():
+    from ganlab.reference import reference_discriminator
+    ours = GAN(**SMALL, dropout=0.3).D.state_dict()
+    theirs = reference_discriminator(SMALL["image_dim"], SMALL["hidden_dim"], dropout=0.3).state_dict()
+    assert list(ours) == list(theirs) == ["0.weight", "0.bias", "3.weight", "3.bias", "6.weight", "6.bias"]

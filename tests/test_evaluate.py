@@ -1,0 +1,59 @@
+"""Sanity of ``ganlab evaluate`` on real digits: real beats a trained G, which beats noise and collapse."""
+import json
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from ganlab.classifier import load_reference
+from ganlab.cli import main
+from ganlab.config import make_config
+from ganlab.evaluate import evaluate_images
+from ganlab.sampling import generate, load_generator
+from ganlab.train import train
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return load_reference("mnist-sample", log=lambda s: None)
+
+
+@pytest.fixture(scope="module")
+def briefly_trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("brief")
+    train(make_config(dataset="mnist-sample", steps=300, log_every=100, device="cpu"), out, log=lambda s: None)
+    return out / "checkpoint.pt"
+
+
+def test_the_classifier_is_accurate(reference):
+    assert reference.accuracy > 0.93
+
+
+def test_real_beats_trained_beats_noise_and_collapse(reference, briefly_trained):
+    n = 1000
+    real = evaluate_images(reference.test_images[:n], reference)
+    noise = evaluate_images(torch.rand(n, 784, generator=torch.Generator().manual_seed(0)) * 2 - 1, reference)
+    one_digit = reference.test_images[:1].repeat(n, 1)                      # a fully collapsed G
+    collapsed = evaluate_images(one_digit + 0.02 * torch.randn(n, 784).clamp(-1, 1), reference)
+    G, cfg = load_generator(briefly_trained)
+    trained = evaluate_images(generate(G, cfg, n, seed=0), reference)
+
+    assert real["fid"] < trained["fid"] < min(noise["fid"], collapsed["fid"])
+    assert real["inception_score"] > trained["inception_score"] > collapsed["inception_score"]
+    assert collapsed["digits_covered"] == 1 and real["digits_covered"] == 10
+    assert collapsed["recall"] < 0.05 < real["recall"]
+    assert real["fid"] == pytest.approx(real["fid_real"], rel=0.5)           # the floor is what real data scores
+    assert noise["precision"] < 0.05
+
+
+def test_evaluate_command_table_and_json(reference, briefly_trained, tmp_path):
+    result = CliRunner().invoke(main, ["evaluate", str(briefly_trained), "--n", "500", "--dataset", "mnist-sample", "--json"])
+    assert result.exit_code == 0, result.output
+    numbers = json.loads(result.output[result.output.index("{"):])
+    assert numbers["n"] == 500 and numbers["fid"] > numbers["fid_real"]
+    torch.save(reference.test_images[:200].reshape(-1, 1, 28, 28), tmp_path / "real.pt")
+    table = CliRunner().invoke(main, ["evaluate", str(tmp_path / "real.pt"), "--n", "200", "--dataset", "mnist-sample"])
+    assert table.exit_code == 0 and "classifier FID" in table.output and "digits covered" in table.output
+    torch.save(torch.full((200, 784), 3.0), tmp_path / "bad.pt")
+    bad = CliRunner().invoke(main, ["evaluate", str(tmp_path / "bad.pt"), "--dataset", "mnist-sample", "--n", "200"])
+    assert bad.exit_code == 1 and "must lie in [-1, 1]" in bad.output
