@@ -83,6 +83,20 @@ def accuracy(net, x, y):
     return (net(x).argmax(1) == y).double().mean().item()
 
 
+def cached_classifier(data_dir=None):
+    """A classifier already trained and cached (full MNIST preferred), or None: never trains."""
+    data_dir = Path(data_dir or default_data_dir())
+    for tag in ("full", "sample"):
+        try:
+            saved = load_checkpoint(data_dir / f"classifier-{tag}.pt")
+            net = LeNet()
+            net.load_state_dict(saved["model"])
+            return net.eval()
+        except (CheckpointError, KeyError, RuntimeError):
+            continue
+    return None
+
+
 def load_reference(dataset="mnist", data_dir=None, log=print):
     """The cached classifier for the available MNIST, training and caching it on first use."""
     data_dir = Path(data_dir or default_data_dir())

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from ganlab.classifier import cached_classifier
 from ganlab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ganlab.config import Config, validate
 from ganlab.data import batches, load_dataset
@@ -24,6 +25,7 @@ from ganlab.device import get_device, set_seed
 from ganlab.gan import GAN
 from ganlab.plots import plot_history, save_gif, save_grid
 from ganlab.reference import ReferenceGAN
+from ganlab.watchdog import Watchdog
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 LOG_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
@@ -117,6 +119,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
         return {"model": model.state_dict(), "config": cfg.to_dict(), "step": step,
                 "noise_rng": noise.get_state(), "history": history}
 
+    watchdog = Watchdog(cached_classifier(cfg.data_dir or None) if cfg.dataset != "fashion-mnist" else None, log=log)
     sums, count, t_last = torch.zeros(4, device=device, dtype=torch.float64), 0, time.perf_counter()
     bar = _progress_bar(total, step, progress)
     log = bar.write if bar else log                                  # keep the bar on its own line
@@ -136,13 +139,14 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                                            count * cfg.batch_size / (now - t_last))
                     history.append(point)
                     log(_format(point))
+                    watchdog.check_history(point)
                     sums.zero_()
                     count, t_last = 0, now
                 if step == total or stop["stop"]:
                     break
             if step % steps_per_epoch == 0 and step > 0:
                 _check_finite(sums, step)                    # never save a diverged model
-                _epoch_grid(model, fixed_z, out, step // steps_per_epoch)
+                watchdog.check_samples(_epoch_grid(model, fixed_z, out, step // steps_per_epoch))
                 save_checkpoint(snapshot(), out / "checkpoint.pt")
     if bar:
         bar.close()
@@ -181,7 +185,9 @@ def _format(p):
 
 @torch.no_grad()
 def _epoch_grid(model, fixed_z, out, epoch):
-    save_grid(model.sampler()(fixed_z), out / f"epoch-{epoch:03d}.png")
+    images = model.sampler()(fixed_z)
+    save_grid(images, out / f"epoch-{epoch:03d}.png")
+    return images
 
 
 @torch.no_grad()

@@ -1,0 +1,32 @@
+from ganlab.classifier import load_reference
+from ganlab.watchdog import Watchdog
+
+
+def point(d_real, d_fake):
+    return {"d_real": d_real, "d_fake": d_fake}
+
+
+def test_d_winning_for_long_warns_once_with_the_docs_section():
+    said = []
+    dog = Watchdog(patience=3, log=said.append)
+    for p in [point(0.99, 0.01), point(0.99, 0.01), point(0.6, 0.4), point(0.99, 0.01), point(0.98, 0.02)]:
+        dog.check_history(p)
+    assert said == []                                   # the streak was broken
+    dog.check_history(point(0.99, 0.01))
+    dog.check_history(point(0.99, 0.01))
+    assert len(said) == 1 and "D is winning" in said[0] and "failure-modes.md#d-wins" in said[0]
+
+
+def test_collapse_is_seen_by_the_classifier_and_real_digits_are_not():
+    ref = load_reference("mnist-sample", log=lambda s: None)
+    said = []
+    dog = Watchdog(classifier=ref.net, log=said.append)
+    assert dog.check_samples(ref.test_images[:200]) == 10
+    assert said == []
+    sevens = ref.test_images[ref.net(ref.test_images).argmax(1) == 7][:1].repeat(64, 1)
+    assert dog.check_samples(sevens) == 1
+    assert len(said) == 1 and "mode collapse" in said[0] and "7s" in said[0]
+
+
+def test_without_a_classifier_the_sample_check_is_skipped():
+    assert Watchdog().check_samples(None) is None
