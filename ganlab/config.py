@@ -27,6 +27,7 @@ class Config:
     g_loss: str = "non_saturating"  # or "saturating", log(1 - D(G(z))) as V is written
     ema: float = 0.999              # decay of the averaged copy of G used for samples (0 = off)
     dropout: float = 0.3            # dropout in D's hidden layers: keeps D from memorizing the data
+    minibatch_std: bool = False     # append the batch's feature spread to D's last layer (fights collapse)
     # length: steps wins when both are given
     epochs: int = 30                # passes over the training set
     steps: int = 0                  # total G+D steps; 0 = use epochs
@@ -55,7 +56,7 @@ class Config:
 # trained with BCE on probabilities against hard labels 1/0, no averaging.
 RECIPES = {
     "ganlab": {},
-    "seed": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0, dropout=0.0),
+    "seed": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0, dropout=0.0, minibatch_std=False),
 }
 
 

@@ -27,18 +27,20 @@ class GAN:
     step (1.0, or 0.9 for one-sided label smoothing). ``g_loss``: ``"non_saturating"``
     or ``"saturating"``. ``ema``: decay of the averaged copy of G's weights (0 = none).
     ``dropout``: the probability of zeroing each hidden unit of D during training.
+    ``minibatch_std``: give D's last layer the batch's feature spread as one more input.
     """
 
     def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
                  lr=2e-4, betas=(0.9, 0.999), stable_loss=True, real_label=1.0,
-                 g_loss="non_saturating", ema=0.0, dropout=0.0, manual_backward=False,
+                 g_loss="non_saturating", ema=0.0, dropout=0.0, minibatch_std=False, manual_backward=False,
                  device=None, dtype=torch.float32, generator=None, seed=0):
         if g_loss not in ("non_saturating", "saturating"):
             raise ValueError(f"unknown generator loss {g_loss!r}")
         self.G = Generator(latent_dim, hidden_dim, image_dim, device, dtype, generator)
         # dropout draws from its own generator, saved in checkpoints, so a resumed run is exact
         self.dropout_rng = torch.Generator(device=device or "cpu").manual_seed(seed + 3)
-        self.D = Discriminator(image_dim, hidden_dim, slope, dropout, device, dtype, generator, self.dropout_rng)
+        self.D = Discriminator(image_dim, hidden_dim, slope, dropout, minibatch_std, device, dtype,
+                               generator, self.dropout_rng)
         self.opt_G = Adam(self.G.parameters(), lr=lr, betas=betas)
         self.opt_D = Adam(self.D.parameters(), lr=lr, betas=betas)
         self.stable_loss, self.real_label, self.g_loss_kind = stable_loss, real_label, g_loss

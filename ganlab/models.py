@@ -5,7 +5,8 @@ units, images of 28 × 28 = 784 pixels.
 
     G: z (B, 64) -> Linear -> ReLU -> Linear -> ReLU -> Linear -> Tanh -> x (B, 784) in [-1, 1]
     D: x (B, 784) -> Linear -> LeakyReLU(0.2) -> Linear -> LeakyReLU(0.2) -> Linear -> logit (B, 1)
-       (optionally with Dropout after each LeakyReLU)
+       (optionally with Dropout after each LeakyReLU, and the minibatch standard
+       deviation appended before the last Linear)
 
 D returns a *logit* ℓ; its probability "real" is σ(ℓ). Keeping the sigmoid out of D
 lets the loss use the stable BCE on logits (see ``ganlab.losses``). The reference twin
@@ -15,6 +16,7 @@ import torch
 
 from ganlab.activations import LeakyReLU, ReLU, Tanh
 from ganlab.dropout import Dropout
+from ganlab.minibatch_std import MinibatchStd
 from ganlab.linear import Linear
 from ganlab.sequential import Sequential
 
@@ -41,7 +43,8 @@ class Discriminator(Sequential):
     """D: maps images (B, image_dim) to one logit each (B, 1); σ(logit) = P(real)."""
 
     def __init__(self, image_dim=IMAGE_DIM, hidden_dim=HIDDEN_DIM, slope=0.2, dropout=0.0,
-                 device=None, dtype=torch.float32, generator=None, dropout_generator=None):
+                 minibatch_std=False, device=None, dtype=torch.float32, generator=None,
+                 dropout_generator=None):
         kw = dict(device=device, dtype=dtype, generator=generator)
         # dropout after each hidden activation, only when asked for, so that without it
         # the layer indices (and state_dict keys) are the classic 0, 2, 4
@@ -50,5 +53,6 @@ class Discriminator(Sequential):
         super().__init__(
             Linear(image_dim, hidden_dim, **kw), LeakyReLU(slope), *drop(),
             Linear(hidden_dim, hidden_dim, **kw), LeakyReLU(slope), *drop(),
-            Linear(hidden_dim, 1, **kw),
+            *([MinibatchStd()] if minibatch_std else []),
+            Linear(hidden_dim + int(minibatch_std), 1, **kw),
         )

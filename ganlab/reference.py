@@ -36,7 +36,9 @@ class ReferenceGAN:
 
     def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
                  lr=2e-4, betas=(0.9, 0.999), real_label=1.0, g_loss="non_saturating",
-                 ema=0.0, dropout=0.0, device=None, dtype=torch.float32):
+                 ema=0.0, dropout=0.0, minibatch_std=False, device=None, dtype=torch.float32):
+        if minibatch_std:
+            raise ValueError("the reference twin is the classic GAN: no minibatch standard deviation")
         self.G = reference_generator(latent_dim, hidden_dim, image_dim).to(device, dtype)
         self.D = reference_discriminator(image_dim, hidden_dim, slope, dropout).to(device, dtype)
         self.criterion = nn.BCELoss()

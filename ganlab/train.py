@@ -40,6 +40,7 @@ def build_model(cfg, device):
     common = dict(latent_dim=cfg.latent_dim, hidden_dim=cfg.hidden_dim, image_dim=cfg.image_dim,
                   slope=cfg.slope, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
                   real_label=cfg.real_label, g_loss=cfg.g_loss, ema=cfg.ema, dropout=cfg.dropout,
+                  minibatch_std=cfg.minibatch_std,
                   device=device, dtype=DTYPES[cfg.dtype])
     if cfg.backend == "reference":
         if cfg.stable_loss:

@@ -40,3 +40,27 @@ def test_dropout_keys_follow_nn_sequential():
     ours = GAN(**SMALL, dropout=0.3).D.state_dict()
     theirs = reference_discriminator(SMALL["image_dim"], SMALL["hidden_dim"], dropout=0.3).state_dict()
     assert list(ours) == list(theirs) == ["0.weight", "0.bias", "3.weight", "3.bias", "6.weight", "6.bias"]
+
+
+def test_minibatch_std_matches_autograd_and_torch_std():
+    from ganlab.minibatch_std import MinibatchStd
+    h = torch.randn(12, 5, dtype=torch.float64, requires_grad=True)
+    layer = MinibatchStd()
+    y = layer(h)
+    assert y.shape == (12, 6)
+    expected = h.std(dim=0, unbiased=False).mean()
+    torch.testing.assert_close(y[:, 5], expected.expand(12), atol=1e-8, rtol=1e-8)
+    g = torch.randn_like(y)
+    (auto,) = torch.autograd.grad(y, h, g)
+    torch.testing.assert_close(layer.backward(g), auto, atol=1e-12, rtol=1e-10)
+
+
+def test_manual_and_autograd_agree_with_minibatch_std():
+    kw = dict(**SMALL, dropout=0.3, minibatch_std=True, dtype=torch.float64)
+    a = GAN(**kw, generator=torch.Generator().manual_seed(1))
+    b = GAN(**kw, generator=torch.Generator().manual_seed(1), manual_backward=True)
+    for batch in batches(torch.float64, "cpu", steps=5):
+        a.step(*batch)
+        b.step(*batch)
+    for pa, pb in zip(a.G.parameters() + a.D.parameters(), b.G.parameters() + b.D.parameters()):
+        torch.testing.assert_close(pa, pb, atol=1e-12, rtol=1e-10)
