@@ -58,7 +58,7 @@ def main():
 @click.option("--lr", type=float, help="Adam learning rate for G and D [default: 2e-4].")
 @click.option("--latent-dim", type=int, help="Size of the noise vector z [default: 64].")
 @click.option("--hidden-dim", type=int, help="Units per hidden layer [default: 256].")
-@click.option("--dropout", type=float, help="Dropout in D's hidden layers [default: 0.3; seed recipe 0].")
+@click.option("--dropout", type=float, help="Dropout in D's hidden layers [default: 0.5; seed recipe 0].")
 @click.option("--minibatch-std/--no-minibatch-std", default=None, help="Minibatch spread feature in D.")
 @click.option("--ema", type=float, help="Decay of the averaged copy of G [default: 0.999; seed recipe 0].")
 @click.option("--backend", type=click.Choice(["tensor", "manual", "reference"]),

@@ -26,7 +26,7 @@ class Config:
     real_label: float = 0.9         # target for real images in the D step (0.9 = one-sided smoothing)
     g_loss: str = "non_saturating"  # or "saturating", log(1 - D(G(z))) as V is written
     ema: float = 0.999              # decay of the averaged copy of G used for samples (0 = off)
-    dropout: float = 0.3            # dropout in D's hidden layers: keeps D from memorizing the data
+    dropout: float = 0.5            # dropout in D's hidden layers: keeps D from memorizing the data
     minibatch_std: bool = False     # append the batch's feature spread to D's last layer (fights collapse)
     # length: steps wins when both are given
     epochs: int = 30                # passes over the training set

@@ -21,7 +21,7 @@ def reference():
 @pytest.fixture(scope="module")
 def briefly_trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("brief")
-    train(make_config(dataset="mnist-sample", steps=300, log_every=100, device="cpu"), out, log=lambda s: None)
+    train(make_config(dataset="mnist-sample", steps=1000, log_every=500, device="cpu"), out, log=lambda s: None)
     return out / "checkpoint.pt"
 
 

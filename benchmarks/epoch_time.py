@@ -1,0 +1,121 @@
+"""Time one MNIST-sized epoch (60,000 images, batch 100) four ways, in one run.
+
+    seeds-style   torchvision-style Dataset: a PIL image per sample, ToTensor + Normalize,
+                  a DataLoader with shuffling, the nn.Module GAN with BCELoss and Adam
+    reference     the same nn.Module GAN (ganlab.reference) fed from ganlab's in-memory tensor
+    ganlab        ganlab's tensor-op GAN with autograd, same loader, the seeds' recipe
+    manual        ganlab's GAN with the hand-written backward, same loader and recipe
+
+Each path runs in a fresh process (so peak memory is its own), times --steps steps after
+--warmup, and the epoch time is scaled from that. Ratios are against the seeds-style loop.
+
+    python benchmarks/epoch_time.py [--device cpu|cuda] [--steps 200]
+"""
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import torch
+
+N, BATCH, LATENT = 60_000, 100, 64
+PATHS = ("seeds-style", "reference", "ganlab", "manual")
+
+
+def synthetic_pixels():
+    """MNIST-shaped bytes (60,000 x 28 x 28): blobs, as real MNIST is not always on disk."""
+    gen = torch.Generator().manual_seed(0)
+    return (torch.rand(N, 28, 28, generator=gen) ** 4 * 255).to(torch.uint8)
+
+
+def seeds_style_batches(pixels):
+    from PIL import Image
+    from torchvision import transforms
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+
+    class PerSample(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(pixels)
+
+        def __getitem__(self, i):
+            return transform(Image.fromarray(pixels[i].numpy(), mode="L")), 0
+
+    loader = torch.utils.data.DataLoader(PerSample(), batch_size=BATCH, shuffle=True)
+    while True:
+        for images, _ in loader:
+            yield images.reshape(BATCH, -1)
+
+
+def in_memory_batches(pixels, device):
+    from ganlab.data import batches, normalize
+    images = normalize(pixels).to(device)
+    epoch = 0
+    while True:
+        yield from batches(images, BATCH, seed=0, epoch=epoch)
+        epoch += 1
+
+
+def build(path, device):
+    from ganlab.config import make_config
+    from ganlab.train import build_model
+    backend = {"seeds-style": "reference", "reference": "reference", "ganlab": "tensor", "manual": "manual"}[path]
+    return build_model(make_config("seed", backend=backend), device)
+
+
+def time_path(path, device, steps, warmup):
+    device = torch.device(device)
+    pixels = synthetic_pixels()
+    model = build(path, device)
+    data = seeds_style_batches(pixels) if path == "seeds-style" else in_memory_batches(pixels, device)
+    noise = torch.Generator(device=device).manual_seed(1)
+
+    def run(k):
+        for _ in range(k):
+            x = next(data).to(device, non_blocking=True)
+            z_d = torch.randn(BATCH, LATENT, generator=noise, device=device)
+            z_g = torch.randn(BATCH, LATENT, generator=noise, device=device)
+            model.step(x, z_d, z_g)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    run(warmup)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    run(steps)
+    seconds = time.perf_counter() - start
+    peak = (torch.cuda.max_memory_allocated() if device.type == "cuda"
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    return {"path": path, "epoch_s": seconds / steps * (N // BATCH),
+            "images_per_s": steps * BATCH / seconds, "peak_bytes": peak}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--only", choices=PATHS, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.only:
+        print(json.dumps(time_path(args.only, args.device, args.steps, args.warmup)))
+        return
+    results = []
+    for path in PATHS:
+        out = subprocess.run([sys.executable, __file__, "--only", path, "--device", args.device,
+                              "--steps", str(args.steps), "--warmup", str(args.warmup)],
+                             check=True, capture_output=True, text=True).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    base = results[0]["epoch_s"]
+    memory = "peak GPU memory" if args.device == "cuda" else "peak RSS"
+    print(f"{torch.get_num_threads()} CPU threads, device {args.device}, {args.steps} timed steps per path")
+    print(f"{'path':12s} {'epoch (s)':>10s} {'images/s':>10s} {'speed-up':>9s} {memory:>16s}")
+    for r in results:
+        print(f"{r['path']:12s} {r['epoch_s']:10.2f} {r['images_per_s']:10,.0f} {base / r['epoch_s']:8.2f}x "
+              f"{r['peak_bytes'] / 2**20:13.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
