@@ -67,7 +67,7 @@ def main():
 @click.option("--seed", type=int, help="Seeds weights, noise and batch order [default: 0].")
 @click.option("--log-every", type=int, help="Steps between log lines [default: 100].")
 @click.option("--out", "out_dir", default="ganlab-out/train", show_default=True, help="Output folder.")
-@click.option("--resume", is_flag=True, help="Continue the run saved in --out.")
+@click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only --steps, --epochs and --device may change).")
 @click.option("--overwrite", is_flag=True, help="Replace a run already in --out.")
 @friendly_errors
 def train(recipe, out_dir, resume, overwrite, **options):
