@@ -126,3 +126,34 @@ def evaluate(source, n, dataset, data_dir, as_json):
     from ganlab.evaluate import evaluate as run_evaluation, format_table
     result = run_evaluation(source, n, dataset, data_dir, log=lambda s: click.echo(s, err=True))
     click.echo(json.dumps(result, indent=2) if as_json else "\n".join(format_table(result)))
+
+
+@main.command()
+def lessons():
+    """List the lessons, in order."""
+    from ganlab.lessons_index import listing
+    click.echo("\n".join(listing()))
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("number", type=int)
+@click.option("--out", help="Output folder [default: ganlab-out/lesson-NN].")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--quick/--full", default=True, help="Lessons that train: a short run (default) or the full one.")
+@click.option("--show", is_flag=True, help="Also open the figures, where a display exists.")
+@friendly_errors
+def lesson(number, out, device, seed, quick, show):
+    """Run lesson NUMBER (see `ganlab lessons`)."""
+    from ganlab.device import get_device
+    from ganlab.lessons_index import listing, run_lesson
+    get_device(device)                                  # a clear error for cuda without a GPU
+    args = ["--device", device, "--seed", str(seed), "--quick" if quick else "--full"]
+    args += ["--out", out] if out else []
+    args += ["--show"] if show else []
+    try:
+        run_lesson(number, args)
+    except KeyError:
+        click.echo(f"error: there is no lesson {number}; the lessons are:", err=True)
+        click.echo("\n".join(listing()), err=True)
+        sys.exit(2)

@@ -1,0 +1,82 @@
+"""What every lesson script shares: its options, its output folder, and its checks.
+
+A lesson starts with ``L = lesson.setup(__doc__)``. That reads ``--out``, ``--device``,
+``--seed``, ``--quick``/``--full`` and ``--show`` from the command line (``ganlab lesson N``
+passes them on), seeds every random generator, and creates the output folder. Then:
+
+- ``L.say(text)`` prints a short explanation, dedented;
+- ``L.check(name, ours, theirs, tol)`` prints "matches torch: max |diff| = 3e-08 ✓" and
+  records the result (a failed check makes the lesson exit non-zero);
+- ``L.save(fig, name)`` writes a matplotlib figure as PNG into the output folder.
+"""
+import argparse
+import json
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from ganlab.device import get_device, set_seed  # noqa: E402
+
+
+@dataclass
+class Lesson:
+    number: int
+    out: Path
+    device: object
+    seed: int
+    quick: bool
+    show: bool
+    checks: dict = field(default_factory=dict)
+    figures: list = field(default_factory=list)
+
+    def say(self, text):
+        print(textwrap.dedent(text).strip() + "\n")
+
+    def check(self, name, ours, theirs, tol):
+        """Compare two tensors (or numbers); print and record the largest difference."""
+        import torch
+        diff = (torch.as_tensor(ours, dtype=torch.float64) - torch.as_tensor(theirs, dtype=torch.float64)).abs().max().item()
+        ok = diff <= tol
+        self.checks[name] = {"max_abs_diff": diff, "tolerance": tol, "ok": ok}
+        print(f"{name}: max |diff| = {diff:.1e} {'✓' if ok else '✗ (tolerance ' + format(tol, '.0e') + ')'}")
+        return ok
+
+    def save(self, fig, name):
+        import matplotlib.pyplot as plt
+        path = self.out / name
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        self.figures.append(name)
+        if self.show:
+            plt.show()
+        plt.close(fig)
+        print(f"figure: {path}")
+        return path
+
+    def finish(self):
+        """Write checks.json (what the tests read) and exit non-zero if a check failed."""
+        (self.out / "checks.json").write_text(json.dumps({"checks": self.checks, "figures": self.figures}, indent=2))
+        failed = [name for name, c in self.checks.items() if not c["ok"]]
+        if failed:
+            print(f"failed checks: {', '.join(failed)}", file=sys.stderr)
+            sys.exit(1)
+
+
+def setup(doc, number):
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--out", default=f"ganlab-out/lesson-{number:02d}")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", dest="quick", action="store_true", default=True)
+    parser.add_argument("--full", dest="quick", action="store_false")
+    parser.add_argument("--show", action="store_true")
+    args = parser.parse_args()
+    set_seed(args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    print(textwrap.dedent(doc).strip() + "\n" if doc else "")
+    return Lesson(number, out, get_device(args.device), args.seed, args.quick, args.show)

@@ -1,0 +1,70 @@
+"""Every lesson runs in its default mode, and the test checks what it claims, not just its exit code."""
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+from ganlab.cli import main
+from ganlab.lessons_index import lesson_files
+
+LESSONS = sorted(lesson_files())
+EXPECTED_FIGURES = {1: {"batch.png", "pixel_histogram.png"}, 2: {"init_weights.png"}}
+
+
+def test_lessons_are_numbered_from_one_without_gaps():
+    assert LESSONS == list(range(1, len(LESSONS) + 1))
+
+
+@pytest.mark.parametrize("number", LESSONS)
+def test_lesson_runs_and_its_checks_hold(number, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "ganlab", "lesson", str(number), "--out", str(tmp_path),
+                             "--device", "cpu"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "checks.json").read_text())
+    assert report["checks"], "a lesson ends with at least one check against torch"
+    for name, check in report["checks"].items():
+        assert check["ok"] and check["max_abs_diff"] <= check["tolerance"], name
+        assert f"{name}: max |diff|" in result.stdout and "✓" in result.stdout
+    assert set(report["figures"]) >= EXPECTED_FIGURES.get(number, set())
+    for figure in report["figures"]:
+        assert (tmp_path / figure).stat().st_size > 1000, figure
+
+
+def test_lessons_lists_numbers_and_titles():
+    result = CliRunner().invoke(main, ["lessons"])
+    assert result.exit_code == 0
+    assert " 1  Tensors and batches" in result.output and " 2  The Linear layer from tensor ops" in result.output
+
+
+def test_unknown_lesson_prints_the_list_and_fails():
+    result = CliRunner().invoke(main, ["lesson", "99"])
+    assert result.exit_code == 2
+    assert "there is no lesson 99" in result.output and "Tensors and batches" in result.output
+
+
+def test_lessons_ship_inside_a_built_wheel_and_run_from_it(tmp_path):
+    root = lesson_files()[1].parent.parent
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path / "dist"), str(root)], check=True, capture_output=True, timeout=300)
+    wheel = next((tmp_path / "dist").glob("ganlab-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for path in lesson_files().values():
+        assert f"ganlab/lessons/{path.name}" in names
+    # installed from the wheel alone (no checkout on the path), the lessons are found and run
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(tmp_path / "site"),
+                    str(wheel)], check=True, capture_output=True, timeout=300)
+    env = {"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "GANLAB_DATA": str(tmp_path / "data")}
+    listed = subprocess.run([sys.executable, "-m", "ganlab", "lessons"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert "Tensors and batches" in listed.stdout
+    ran = subprocess.run([sys.executable, "-m", "ganlab", "lesson", "2", "--out", str(tmp_path / "l2")],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert str(tmp_path / "site") in subprocess.run(
+        [sys.executable, "-c", "import ganlab; print(ganlab.__file__)"], cwd=tmp_path, env=env,
+        capture_output=True, text=True).stdout
