@@ -51,9 +51,10 @@ class Lesson:
         path = self.out / name
         fig.savefig(path, dpi=100, bbox_inches="tight")
         self.figures.append(name)
-        if self.show:
-            plt.show()
         plt.close(fig)
+        if self.show:                        # open the saved PNG in the system's image viewer
+            from PIL import Image
+            Image.open(path).show()
         print(f"figure: {path}")
         return path
 

@@ -15,7 +15,8 @@ EXPECTED_FIGURES = {1: {"batch.png", "pixel_histogram.png"}, 2: {"init_weights.p
                     6: {"discriminator_alone.png"}, 7: {"untrained_generator.png"},
                     8: {"optimal_discriminator.png", "saturating_vs_non_saturating.png"},
                     9: {"optimizers_in_a_valley.png"}, 10: {"training_loop.png"},
-                    11: {"toy_gan.png"}, 12: {"interpolation.png"}}
+                    11: {"toy_gan.png"}, 12: {"interpolation.png"},
+                    14: {"failure_modes.png"}}
 
 
 def test_lessons_are_numbered_from_one_without_gaps():

@@ -1,0 +1,129 @@
+r"""Lesson 14 — Failure modes: break one thing at a time
+
+Goal: see what each classic mistake does to training, so you recognize it in your own runs.
+
+Starting from ganlab's recipe, each run changes one thing and trains for the same number
+of steps on the same data and noise:
+
+    baseline          ganlab's recipe
+    no detach         the D step's loss also flows into G, and G steps on it: G is
+                      trained to make its fakes *easier* to spot, fighting its own loss
+    naive BCE         sigmoid + BCE on probabilities and hard labels, as the seeds do
+    beta1 = 0.9       Adam's default momentum: D and G overshoot and oscillate
+    lr too large      10 x 2e-4 ... x 25: steps far larger than the game tolerates
+    D too small       8 hidden units in D: a referee that cannot see the difference
+
+Symptoms to read: D's verdicts D(x) and D(G(z)) over time, and the samples at the end.
+What to look for in the quick runs:
+
+    D too small    D(x) and D(G(z)) both sit at 1/2, the textbook equilibrium, yet the
+                   samples are noise: the equilibrium values only mean something if D
+                   is able to tell. A referee too weak to see is not fooled, it is blind.
+    lr too large   the verdicts jump wildly from step to step (the largest "wobble"),
+                   and the samples collapse onto a few blurry shapes
+    beta1 = 0.9    slow swings: D pulls ahead and D(G(z)) oscillates in long waves
+    no detach      noisier verdicts: every D step also moves G the wrong way
+    naive BCE      at these small logits it behaves like the baseline; it fails when D
+                   becomes confident, as lesson 5 showed
+
+--quick (default) trains 300 steps per run, enough for the dynamics but not for digits;
+--full trains 3,000.
+
+You will see: one row per run with its curves and samples, and a table of the symptoms.
+"""
+import matplotlib.pyplot as plt
+import torch
+
+from ganlab import lesson
+from ganlab.data import batches, load_dataset
+from ganlab.gan import GAN, set_grads
+from ganlab.models import Discriminator
+from ganlab.optim import Adam
+from ganlab.plots import grid_image
+
+L = lesson.setup(__doc__, number=14)
+images = load_dataset("mnist-sample", device=L.device).images
+STEPS = 300 if L.quick else 3000
+RECIPE = dict(lr=2e-4, betas=(0.5, 0.999), stable_loss=True, real_label=0.9, dropout=0.5, device=L.device)
+
+
+def no_detach_step(gan, x_real, z_d, z_g):
+    """The D step without detaching G's output: D's loss also reaches G, and G steps on it."""
+    x_fake = gan.G(z_d)                                          # graph kept: the mistake
+    logits_real, logits_fake = gan.D(x_real), gan.D(x_fake)
+    d_loss = gan.loss(logits_real, gan.real_label) + gan.loss(logits_fake, 0.0)
+    params = gan.D.parameters() + gan.G.parameters()
+    grads = torch.autograd.grad(d_loss, params)
+    set_grads(gan.D.parameters(), grads[:6])
+    gan.opt_D.step()
+    set_grads(gan.G.parameters(), grads[6:])
+    gan.opt_G.step()                                             # G descends D's loss
+    g_loss = gan.g_loss(gan.D(gan.G(z_g)))
+    set_grads(gan.G.parameters(), torch.autograd.grad(g_loss, gan.G.parameters()))
+    gan.opt_G.step()
+    return {"d_real": torch.sigmoid(logits_real).mean(), "d_fake": torch.sigmoid(logits_fake).mean(),
+            "d_loss": d_loss, "g_loss": g_loss}
+
+
+def small_d(gan):
+    gan.D = Discriminator(hidden_dim=8, dropout=0.5, device=L.device, dropout_generator=gan.dropout_rng)
+    gan.opt_D = Adam(gan.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    return gan
+
+
+VARIANTS = {
+    "baseline": (dict(), None, None),
+    "no detach": (dict(), no_detach_step, None),
+    "naive BCE": (dict(stable_loss=False, real_label=1.0), None, None),
+    "beta1 = 0.9": (dict(betas=(0.9, 0.999)), None, None),
+    "lr too large": (dict(lr=5e-3), None, None),
+    "D too small": (dict(), None, small_d),
+}
+
+fig, axes = plt.subplots(len(VARIANTS), 2, figsize=(9, 2.6 * len(VARIANTS)),
+                         gridspec_kw={"width_ratios": [2.2, 1]})
+summary = {}
+for row, (name, (changes, step_fn, modify)) in enumerate(VARIANTS.items()):
+    torch.manual_seed(L.seed)
+    gan = GAN(**{**RECIPE, **changes}, seed=L.seed)
+    gan = modify(gan) if modify else gan
+    noise = torch.Generator(device=L.device).manual_seed(L.seed)
+    d_real, d_fake, step, epoch = [], [], 0, 0
+    while step < STEPS:
+        for x in batches(images, 100, seed=L.seed, epoch=epoch):
+            z_d, z_g = (torch.randn(100, 64, generator=noise, device=L.device) for _ in range(2))
+            stats = (step_fn or GAN.step)(gan, x, z_d, z_g)
+            d_real.append(stats["d_real"].item())
+            d_fake.append(stats["d_fake"].item())
+            step += 1
+            if step == STEPS:
+                break
+        epoch += 1
+    with torch.no_grad():
+        samples = gan.G(torch.randn(36, 64, generator=torch.Generator(device=L.device).manual_seed(1), device=L.device))
+    tail = slice(-STEPS // 4, None)                               # the last quarter of the run
+    summary[name] = {
+        "D(x)": sum(d_real[tail]) / len(d_real[tail]),
+        "D(G(z))": sum(d_fake[tail]) / len(d_fake[tail]),
+        "wobble": torch.tensor(d_fake[tail]).std().item(),           # how much D(G(z)) oscillates
+        "sample spread": samples.std(dim=0).mean().item(),           # ~0 when all samples are alike
+    }
+    axes[row, 0].plot(d_real, label="D(x)")
+    axes[row, 0].plot(d_fake, label="D(G(z))")
+    axes[row, 0].set(ylim=(0, 1), ylabel=name)
+    axes[row, 1].imshow(grid_image(samples, nrow=6), cmap="gray")
+    axes[row, 1].axis("off")
+axes[0, 0].legend(loc="upper right", fontsize=8)
+axes[-1, 0].set_xlabel("step")
+L.save(fig, "failure_modes.png")
+
+print(f"{'run':14s} {'D(x)':>6s} {'D(G(z))':>8s} {'wobble':>7s} {'sample spread':>14s}   (last quarter of the run)")
+for name, s in summary.items():
+    print(f"{name:14s} {s['D(x)']:6.3f} {s['D(G(z))']:8.3f} {s['wobble']:7.3f} {s['sample spread']:14.3f}")
+print()
+
+small = summary["D too small"]
+L.check("a too-small D cannot tell: |D(x) - D(G(z))| near 0", abs(small["D(x)"] - small["D(G(z))"]), 0.0, tol=0.1)
+largest_wobble = max(summary, key=lambda name: summary[name]["wobble"])
+L.check("a too-large lr oscillates the most (0 = it does)", 0.0 if largest_wobble == "lr too large" else 1.0, 0.0, tol=0)
+L.finish()
