@@ -8,4 +8,9 @@ from ganlab.models import Discriminator, Generator
 from ganlab.optim import SGD, Adam
 from ganlab.sequential import Sequential
 
+__all__ = [
+    "Adam", "Discriminator", "GAN", "Generator", "Linear", "SGD", "Sequential",
+    "bce", "bce_with_logits", "get_device", "leaky_relu", "linear", "log_sigmoid",
+    "relu", "set_seed", "sigmoid", "tanh",
+]
 __version__ = "0.1.0"

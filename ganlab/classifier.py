@@ -63,13 +63,13 @@ def held_out_split(dataset_name, data_dir):
     return train.images[tr], train.labels[tr], train.images[te], train.labels[te], train.source
 
 
-def train_classifier(x, y, epochs=8, seed=0, log=print):
+def train_classifier(x, y, epochs=8, seed=0):
     """Adam, batch 64, fixed seed and batch order: the same weights on every run (CPU)."""
     torch.manual_seed(seed)
     net = LeNet()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     gen = torch.Generator().manual_seed(seed)
-    for epoch in range(epochs):
+    for _ in range(epochs):
         for idx in torch.randperm(len(x), generator=gen).split(64):
             loss = nn.functional.cross_entropy(net(x[idx]), y[idx])
             opt.zero_grad()
