@@ -135,6 +135,25 @@ def lessons():
     click.echo("\n".join(listing()))
 
 
+@main.command()
+@click.option("--build", "site_dir", metavar="DIR", help="Build the site into DIR instead of serving it.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Where to serve: http://127.0.0.1:PORT.")
+@friendly_errors
+def docs(site_dir, port):
+    """Serve the docs site locally (theory, lessons, API), or build it with --build DIR."""
+    from ganlab import docs_site
+    if site_dir:
+        status = docs_site.build(site_dir)
+        if status != 0:
+            raise RuntimeError(f"the site did not build (mkdocs exit status {status})")
+        click.echo(f"site built in {site_dir}; open {site_dir}/index.html through a web server, "
+                   f"or run `ganlab docs` to serve it")
+    else:
+        click.echo(f"serving the docs at http://127.0.0.1:{port}/ (Ctrl+C stops)")
+        sys.exit(docs_site.serve(f"127.0.0.1:{port}"))
+
+
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("number", type=int)
 @click.option("--out", help="Output folder [default: ganlab-out/lesson-NN].")
