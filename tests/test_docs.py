@@ -5,7 +5,6 @@ import http.server
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
