@@ -61,6 +61,10 @@ def main():
 @click.option("--dropout", type=float, help="Dropout in D's hidden layers [default: 0.5; seed recipe 0].")
 @click.option("--minibatch-std/--no-minibatch-std", default=None, help="Minibatch spread feature in D.")
 @click.option("--ema", type=float, help="Decay of the averaged copy of G [default: 0.999; seed recipe 0].")
+@click.option("--conditional", is_flag=True, default=None,
+              help="Condition G and D on the digit: then `ganlab sample --digit 7` draws a 7.")
+@click.option("--mismatched-labels/--no-mismatched-labels", default=None,
+              help="Conditional: D also rejects real digits shown with a wrong label [default: on].")
 @click.option("--backend", type=click.Choice(["tensor", "manual", "reference"]),
               help="tensor: ganlab with autograd; manual: hand-written backward; reference: the nn twin.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="[default: auto]")
@@ -81,20 +85,24 @@ def train(recipe, out_dir, resume, overwrite, **options):
 
 @main.command()
 @click.argument("checkpoint", type=click.Path(dir_okay=False))
-@click.option("--n", default=64, show_default=True, type=click.IntRange(min=1), help="How many images.")
+@click.option("--n", type=click.IntRange(min=1),
+              help="How many images [default: 64; for a conditional model without --digit, 8 of each digit].")
 @click.option("--seed", default=0, show_default=True, help="Seed of the noise.")
 @click.option("--out", "out_file", default="samples.png", show_default=True,
               help=".png writes a grid; .pt writes a tensor (N, 1, 28, 28) in [-1, 1].")
+@click.option("--digit", type=int, help="A conditional model only: draw this digit (0-9). Without it, "
+              "a conditional model draws one row per digit.")
 @click.option("--interpolate", is_flag=True, help="Instead: a figure walking the latent space from --seed to --seed + 1.")
 @friendly_errors
-def sample(checkpoint, n, seed, out_file, interpolate):
+def sample(checkpoint, n, seed, out_file, digit, interpolate):
     """Draw images from a trained generator."""
-    from ganlab.sampling import interpolation_figure, load_generator, save_samples
+    from ganlab.sampling import interpolation_figure, load_generator, requested_labels, save_samples
     G, cfg = load_generator(checkpoint)
+    requested_labels(cfg, 1, digit)                         # a clear error for a wrong --digit
     if interpolate:
         interpolation_figure(G, cfg, seed, out_file)
     else:
-        save_samples(G, cfg, n, seed, out_file)
+        save_samples(G, cfg, n or (8 if cfg.conditional and digit is None else 64), seed, out_file, digit)
     click.echo(f"wrote {out_file}")
 
 

@@ -6,6 +6,9 @@
 from dataclasses import asdict, dataclass, fields, replace
 
 
+NUM_CLASSES = 10                    # digits 0-9 (and Fashion-MNIST's ten kinds of clothing)
+
+
 @dataclass
 class Config:
     recipe: str = "ganlab"          # the named preset the other fields started from
@@ -28,6 +31,8 @@ class Config:
     ema: float = 0.999              # decay of the averaged copy of G used for samples (0 = off)
     dropout: float = 0.5            # dropout in D's hidden layers: keeps D from memorizing the data
     minibatch_std: bool = False     # append the batch's feature spread to D's last layer (fights collapse)
+    conditional: bool = False       # condition G and D on the class (one-hot digit appended to z and x)
+    mismatched_labels: bool = True  # conditional only: D also learns that real images with wrong labels are fake
     # length: steps wins when both are given
     epochs: int = 30                # passes over the training set
     steps: int = 0                  # total G+D steps; 0 = use epochs
@@ -41,6 +46,11 @@ class Config:
 
     def to_dict(self):
         return asdict(self)
+
+    @property
+    def num_classes(self):
+        """How many classes G and D are conditioned on: 0 for the classic GAN."""
+        return NUM_CLASSES if self.conditional else 0
 
     @classmethod
     def from_dict(cls, d):

@@ -176,12 +176,18 @@ def epoch_permutation(n, seed, epoch):
     return torch.randperm(n, generator=gen)
 
 
-def batches(images, batch_size, seed, epoch, start=0):
-    """Yield batches (batch_size, 784) of ``images`` in the epoch's seeded order.
+def batch_indices(n, batch_size, seed, epoch, start=0, device="cpu"):
+    """Yield the indices (batch_size,) of each batch of an ``n``-example epoch, in its seeded order.
 
     The last incomplete batch is dropped, so every step sees a full batch. ``start``
     skips the first batches (used when resuming mid-epoch).
     """
-    perm = epoch_permutation(len(images), seed, epoch).to(images.device)
-    for i in range(start, len(images) // batch_size):
-        yield images[perm[i * batch_size:(i + 1) * batch_size]]
+    perm = epoch_permutation(n, seed, epoch).to(device)
+    for i in range(start, n // batch_size):
+        yield perm[i * batch_size:(i + 1) * batch_size]
+
+
+def batches(images, batch_size, seed, epoch, start=0):
+    """Yield batches (batch_size, 784) of ``images`` in the epoch's seeded order."""
+    for idx in batch_indices(len(images), batch_size, seed, epoch, start, images.device):
+        yield images[idx]

@@ -10,26 +10,32 @@ MAX_REAL = 10_000          # real digits used for the manifold and distance stat
 
 
 def load_samples(path, n=10_000, seed=0):
-    """Images (N, 784) in [-1, 1] from a checkpoint (drawn from its generator) or a .pt tensor."""
+    """Images (N, 784) in [-1, 1] from a checkpoint (drawn from its generator) or a .pt tensor,
+    and the digits they were asked to be (N,) when a conditional generator drew them, else None."""
     from ganlab.checkpoint import CheckpointError
-    from ganlab.sampling import generate, load_generator
+    from ganlab.sampling import generate, load_generator, requested_labels
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no file at {path}")
     obj = torch.load(path, map_location="cpu", weights_only=True) if path.suffix == ".pt" else None
     if isinstance(obj, dict):
         G, cfg = load_generator(path)
-        return generate(G, cfg, n, seed)
+        labels = requested_labels(cfg, n)                     # each digit in turn, if conditional
+        return generate(G, cfg, n, seed, labels), labels
     if not torch.is_tensor(obj) or obj.numel() % 784 or obj.dim() not in (2, 4):
         raise CheckpointError(f"{path} is neither a ganlab checkpoint nor a tensor of 28 x 28 images")
     x = obj.reshape(-1, 784).float()
     if x.min() < -1.001 or x.max() > 1.001:
         raise ValueError(f"{path}: pixel values must lie in [-1, 1], found [{x.min():.2f}, {x.max():.2f}]")
-    return x[:n]
+    return x[:n], None
 
 
-def evaluate_images(samples, reference):
-    """All metrics for ``samples`` (N, 784), with the same metric for held-out real digits."""
+def evaluate_images(samples, reference, labels=None):
+    """All metrics for ``samples`` (N, 784), with the same metric for held-out real digits.
+
+    With the ``labels`` a conditional G was asked for, also how often the classifier agrees
+    (beside the classifier's own accuracy on real digits, the best such a score can be).
+    """
     net = reference.net
     gen = torch.Generator().manual_seed(0)
     train = reference.train_images[torch.randperm(len(reference.train_images), generator=gen)[:MAX_REAL]]
@@ -52,13 +58,21 @@ def evaluate_images(samples, reference):
         "recall": recall, "recall_real": recall_real,
         "memorized": memorization(samples, reference.train_images, reference.test_images),
         "memorized_real": memorization(reference.test_images, reference.train_images, reference.test_images),
+        **(label_agreement(p_fake, labels) if labels is not None else {}),
     }
 
 
+def label_agreement(probs, labels):
+    """Share of samples the classifier reads as the digit they were asked to be, overall and per digit."""
+    hits = (probs.argmax(dim=1) == labels.to(probs.device)).double()
+    per_digit = [hits[labels == d].mean().item() if (labels == d).any() else float("nan") for d in range(10)]
+    return {"label_agreement": hits.mean().item(), "label_agreement_per_digit": per_digit}
+
+
 def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print):
-    samples = load_samples(path, n)
+    samples, labels = load_samples(path, n)
     reference = load_reference(dataset, data_dir, log=log)
-    return evaluate_images(samples, reference)
+    return evaluate_images(samples, reference, labels)
 
 
 def format_table(r):
@@ -70,9 +84,15 @@ def format_table(r):
         ("recall (diverse)", f"{r['recall']:.3f}", f"{r['recall_real']:.3f}"),
         ("near-copies of training digits", f"{r['memorized']:.3f}", f"{r['memorized_real']:.3f}"),
     ]
+    if "label_agreement" in r:
+        rows.append(("classifier agrees with the asked-for digit", f"{r['label_agreement']:.3f}",
+                     f"{r['classifier_accuracy']:.3f}"))
     lines = [f"{'metric':40s} {'samples':>10s} {'real digits':>12s}", "-" * 64]
     lines += [f"{name:40s} {a:>10s} {b:>12s}" for name, a, b in rows]
     hist = "  ".join(f"{d}:{s:.0%}" for d, s in enumerate(r["digit_shares"]))
-    lines += ["", f"predicted digits: {hist}",
-              f"{r['n']} samples; classifier accuracy on held-out digits {r['classifier_accuracy']:.1%}"]
+    lines += ["", f"predicted digits: {hist}"]
+    if "label_agreement" in r:
+        per_digit = "  ".join(f"{d}:{a:.0%}" for d, a in enumerate(r["label_agreement_per_digit"]))
+        lines += [f"agreement by asked-for digit: {per_digit}"]
+    lines += [f"{r['n']} samples; classifier accuracy on held-out digits {r['classifier_accuracy']:.1%}"]
     return lines

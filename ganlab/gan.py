@@ -8,6 +8,18 @@ Each step plays one round of the minimax game $\min_G \max_D V(D, G)$:
    $\mathrm{BCE}(D(G(z)), 1) = -\mathbb{E}[\log D(G(z))]$ (the non-saturating loss), or
    $\mathbb{E}[\log(1 - D(G(z)))]$ (the saturating one, as V is written).
 
+A *conditional* GAN (``num_classes`` > 0) passes class labels along: the real images'
+own labels in the D step, and labels drawn at random for the fakes, which G is asked
+to draw and D judges against (see ``ganlab.conditional``). Given ``y_wrong``, a wrong
+label for each real image, D also learns that a real image with the wrong label is
+"fake", the *matching-aware* discriminator:
+
+$$\mathcal{L}_D = \mathrm{BCE}(D(x \mid y), 1)
+  + \tfrac12\big[\mathrm{BCE}(D(G(z \mid y') \mid y'), 0) + \mathrm{BCE}(D(x \mid \tilde y), 0)\big]$$
+
+Without that third term D can tell real from fake by looks alone, never learns to read
+the label, and G learns to ignore it (``docs/theory/conditional.md`` shows both runs).
+
 The gradients come either from autograd or from the hand-written backward passes of
 every layer (``manual_backward=True``); both give the same numbers.
 """
@@ -28,26 +40,28 @@ class GAN:
     or ``"saturating"``. ``ema``: decay of the averaged copy of G's weights (0 = none).
     ``dropout``: the probability of zeroing each hidden unit of D during training.
     ``minibatch_std``: give D's last layer the batch's feature spread as one more input.
+    ``num_classes``: 0 for the classic GAN; 10 for a GAN conditioned on the digit.
     """
 
     def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
                  lr=2e-4, betas=(0.9, 0.999), stable_loss=True, real_label=1.0,
-                 g_loss="non_saturating", ema=0.0, dropout=0.0, minibatch_std=False, manual_backward=False,
-                 device=None, dtype=torch.float32, generator=None, seed=0):
+                 g_loss="non_saturating", ema=0.0, dropout=0.0, minibatch_std=False, num_classes=0,
+                 manual_backward=False, device=None, dtype=torch.float32, generator=None, seed=0):
         if g_loss not in ("non_saturating", "saturating"):
             raise ValueError(f"unknown generator loss {g_loss!r}")
-        self.G = Generator(latent_dim, hidden_dim, image_dim, device, dtype, generator)
+        self.num_classes = num_classes
+        self.G = Generator(latent_dim, hidden_dim, image_dim, device, dtype, generator, num_classes)
         # dropout draws from its own generator, saved in checkpoints, so a resumed run is exact
         self.dropout_rng = torch.Generator(device=device or "cpu").manual_seed(seed + 3)
         self.D = Discriminator(image_dim, hidden_dim, slope, dropout, minibatch_std, device, dtype,
-                               generator, self.dropout_rng)
+                               generator, self.dropout_rng, num_classes)
         self.opt_G = Adam(self.G.parameters(), lr=lr, betas=betas)
         self.opt_D = Adam(self.D.parameters(), lr=lr, betas=betas)
         self.stable_loss, self.real_label, self.g_loss_kind = stable_loss, real_label, g_loss
         self.manual_backward = manual_backward
         self.ema = ema
         self.steps = 0                                      # steps taken, for the EMA warm-up
-        self.G_ema = Generator(latent_dim, hidden_dim, image_dim, device, dtype) if ema else None
+        self.G_ema = Generator(latent_dim, hidden_dim, image_dim, device, dtype, num_classes=num_classes) if ema else None
         if self.G_ema:
             self.G_ema.load_state_dict(self.G.state_dict())
 
@@ -76,52 +90,67 @@ class GAN:
         return -self.loss_grad(logits_fake, 0.0)
 
     # ---- one round of the game ----------------------------------------------------------
-    def step(self, x_real, z_d, z_g):
+    def step(self, x_real, z_d, z_g, y_real=None, y_d=None, y_g=None, y_wrong=None):
         """Train D once on ``x_real`` (B, 784) and G(``z_d``), then G once on G(``z_g``).
+
+        A conditional GAN also takes the labels (B,): ``y_real`` of the real images,
+        ``y_d``, ``y_g`` asked of G in the D step and in the G step, and optionally
+        ``y_wrong`` (each differing from ``y_real``) for the matching-aware D.
 
         Returns 0-dim tensors (no host sync): ``d_loss``, ``g_loss``, ``d_real`` = mean
         D(x) and ``d_fake`` = mean D(G(z)), both measured during the D step.
         """
+        labels = (y_real, y_d, y_g, y_wrong)
         if self.manual_backward:
             with torch.no_grad():
-                stats = self._manual_step(x_real, z_d, z_g)
+                stats = self._manual_step(x_real, z_d, z_g, *labels)
         else:
-            stats = self._autograd_step(x_real, z_d, z_g)
+            stats = self._autograd_step(x_real, z_d, z_g, *labels)
         self.steps += 1
         if self.G_ema:
             self._update_ema()
         return stats
 
-    def _autograd_step(self, x_real, z_d, z_g):
+    def _autograd_step(self, x_real, z_d, z_g, y_real, y_d, y_g, y_wrong):
         # D step. G's output is computed without a graph: the D step must leave G untouched.
         with torch.no_grad():
-            x_fake = self.G(z_d)                                    # (B, 784)
-        logits_real, logits_fake = self.D(x_real), self.D(x_fake)   # (B, 1) each
-        d_loss = self.loss(logits_real, self.real_label) + self.loss(logits_fake, 0.0)
+            x_fake = self.G(z_d, y_d)                                           # (B, 784)
+        logits_real, logits_fake = self.D(x_real, y_real), self.D(x_fake, y_d)  # (B, 1) each
+        if y_wrong is None:
+            d_loss = self.loss(logits_real, self.real_label) + self.loss(logits_fake, 0.0)
+        else:                               # matching-aware: a real image, wrongly labelled, is fake too
+            logits_wrong = self.D(x_real, y_wrong)
+            d_loss = self.loss(logits_real, self.real_label) + 0.5 * (
+                self.loss(logits_fake, 0.0) + self.loss(logits_wrong, 0.0))
         set_grads(self.D.parameters(), torch.autograd.grad(d_loss, self.D.parameters()))
         self.opt_D.step()
 
         # G step, on fresh noise. Only G's gradients are asked for: D is not updated here.
-        logits_gen = self.D(self.G(z_g))                            # (B, 1)
+        logits_gen = self.D(self.G(z_g, y_g), y_g)                  # (B, 1)
         g_loss = self.g_loss(logits_gen)
         set_grads(self.G.parameters(), torch.autograd.grad(g_loss, self.G.parameters()))
         self.opt_G.step()
         return _stats(d_loss, g_loss, logits_real, logits_fake)
 
-    def _manual_step(self, x_real, z_d, z_g):
-        # D step: the loss is a sum, so each half's gradient can be added in turn.
-        x_fake = self.G(z_d)                                        # (B, 784)
+    def _manual_step(self, x_real, z_d, z_g, y_real, y_d, y_g, y_wrong):
+        # D step: the loss is a sum, so each term's gradient can be added in turn.
+        fake_weight = 1.0 if y_wrong is None else 0.5
+        x_fake = self.G(z_d, y_d)                                   # (B, 784)
         self.D.zero_grad()
-        logits_real = self.D(x_real)                                # (B, 1)
+        logits_real = self.D(x_real, y_real)                        # (B, 1)
         self.D.backward(self.loss_grad(logits_real, self.real_label))
-        logits_fake = self.D(x_fake)                                # (B, 1)
-        self.D.backward(self.loss_grad(logits_fake, 0.0))
-        d_loss = self.loss(logits_real, self.real_label) + self.loss(logits_fake, 0.0)
+        logits_fake = self.D(x_fake, y_d)                           # (B, 1)
+        self.D.backward(fake_weight * self.loss_grad(logits_fake, 0.0))
+        d_loss = self.loss(logits_real, self.real_label) + fake_weight * self.loss(logits_fake, 0.0)
+        if y_wrong is not None:                                     # matching-aware D (see step)
+            logits_wrong = self.D(x_real, y_wrong)                  # (B, 1)
+            self.D.backward(0.5 * self.loss_grad(logits_wrong, 0.0))
+            d_loss = d_loss + 0.5 * self.loss(logits_wrong, 0.0)
         self.opt_D.step()
 
         # G step: ∂L/∂x_fake flows back through D (its own gradients are not needed), then G.
-        x_gen = self.G(z_g)                                         # (B, 784)
-        logits_gen = self.D(x_gen)                                  # (B, 1)
+        x_gen = self.G(z_g, y_g)                                    # (B, 784)
+        logits_gen = self.D(x_gen, y_g)                             # (B, 1)
         grad_x_gen = self.D.backward(self.g_loss_grad(logits_gen), param_grads=False)
         self.G.zero_grad()
         self.G.backward(grad_x_gen)

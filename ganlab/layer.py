@@ -7,8 +7,8 @@ Nothing more: no hooks, no registration, no magic.
 
 
 class Layer:
-    def __call__(self, x):
-        return self.forward(x)
+    def __call__(self, *inputs):
+        return self.forward(*inputs)
 
     def forward(self, x):
         raise NotImplementedError

@@ -8,6 +8,9 @@ units, images of 28 × 28 = 784 pixels.
        (optionally with Dropout after each LeakyReLU, and the minibatch standard
        deviation appended before the last Linear)
 
+With ``num_classes`` > 0 both are *conditional* (``ganlab.conditional``): they also take
+a batch of class labels, appended to their input as one-hot vectors.
+
 D returns a *logit* ℓ; its probability "real" is σ(ℓ). Keeping the sigmoid out of D
 lets the loss use the stable BCE on logits (see ``ganlab.losses``). The reference twin
 keeps the explicit Sigmoid; ``tests/test_gan.py`` shows the two agree.
@@ -15,6 +18,7 @@ keeps the explicit Sigmoid; ``tests/test_gan.py`` shows the two agree.
 import torch
 
 from ganlab.activations import LeakyReLU, ReLU, Tanh
+from ganlab.conditional import with_labels
 from ganlab.dropout import Dropout
 from ganlab.minibatch_std import MinibatchStd
 from ganlab.linear import Linear
@@ -25,34 +29,58 @@ HIDDEN_DIM = 256
 IMAGE_DIM = 28 * 28
 
 
-class Generator(Sequential):
-    """G: maps noise z (B, latent_dim) to images (B, image_dim) with pixels in [-1, 1]."""
+class Conditional(Sequential):
+    """A network that, when ``num_classes`` > 0, reads ``[input, onehot(labels)]``."""
+
+    num_classes = 0
+
+    def forward(self, x, labels=None):
+        if self.num_classes:
+            if labels is None:
+                raise ValueError("a conditional network needs the class labels")
+            x = with_labels(x, labels, self.num_classes)
+        return super().forward(x)
+
+    def backward(self, grad_y, param_grads=True):
+        grad_x = super().backward(grad_y, param_grads)
+        return grad_x[:, :grad_x.shape[1] - self.num_classes]    # the labels get no gradient
+
+
+class Generator(Conditional):
+    """G: maps noise z (B, latent_dim) to images (B, image_dim) with pixels in [-1, 1].
+
+    Conditional (``num_classes`` > 0): ``G(z, labels)`` draws an image of each label's class.
+    """
 
     def __init__(self, latent_dim=LATENT_DIM, hidden_dim=HIDDEN_DIM, image_dim=IMAGE_DIM,
-                 device=None, dtype=torch.float32, generator=None):
+                 device=None, dtype=torch.float32, generator=None, num_classes=0):
         kw = dict(device=device, dtype=dtype, generator=generator)
         super().__init__(
-            Linear(latent_dim, hidden_dim, **kw), ReLU(),
+            Linear(latent_dim + num_classes, hidden_dim, **kw), ReLU(),
             Linear(hidden_dim, hidden_dim, **kw), ReLU(),
             Linear(hidden_dim, image_dim, **kw), Tanh(),
         )
-        self.latent_dim = latent_dim
+        self.latent_dim, self.num_classes = latent_dim, num_classes
 
 
-class Discriminator(Sequential):
-    """D: maps images (B, image_dim) to one logit each (B, 1); σ(logit) = P(real)."""
+class Discriminator(Conditional):
+    """D: maps images (B, image_dim) to one logit each (B, 1); σ(logit) = P(real).
+
+    Conditional (``num_classes`` > 0): ``D(x, labels)`` judges "is x a real image of its label?".
+    """
 
     def __init__(self, image_dim=IMAGE_DIM, hidden_dim=HIDDEN_DIM, slope=0.2, dropout=0.0,
                  minibatch_std=False, device=None, dtype=torch.float32, generator=None,
-                 dropout_generator=None):
+                 dropout_generator=None, num_classes=0):
         kw = dict(device=device, dtype=dtype, generator=generator)
         # dropout after each hidden activation, only when asked for, so that without it
         # the layer indices (and state_dict keys) are the classic 0, 2, 4
         def drop():
             return [Dropout(dropout, dropout_generator)] if dropout else []
         super().__init__(
-            Linear(image_dim, hidden_dim, **kw), LeakyReLU(slope), *drop(),
+            Linear(image_dim + num_classes, hidden_dim, **kw), LeakyReLU(slope), *drop(),
             Linear(hidden_dim, hidden_dim, **kw), LeakyReLU(slope), *drop(),
             *([MinibatchStd()] if minibatch_std else []),
             Linear(hidden_dim + int(minibatch_std), 1, **kw),
         )
+        self.num_classes = num_classes

@@ -9,25 +9,41 @@ both can start from the same weights and be compared step by step
 import copy
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ganlab.gan import ema_decay
 
 
-def reference_generator(latent_dim=64, hidden_dim=256, image_dim=784):
-    return nn.Sequential(
-        nn.Linear(latent_dim, hidden_dim), nn.ReLU(),
+class LabelledSequential(nn.Sequential):
+    """``nn.Sequential`` that, for a conditional GAN, first appends ``F.one_hot(labels)``."""
+
+    def __init__(self, *modules, num_classes=0):
+        super().__init__(*modules)
+        self.num_classes = num_classes
+
+    def forward(self, x, labels=None):
+        if self.num_classes:
+            x = torch.cat([x, F.one_hot(labels, self.num_classes).to(x.dtype)], dim=1)
+        return super().forward(x)
+
+
+def reference_generator(latent_dim=64, hidden_dim=256, image_dim=784, num_classes=0):
+    return LabelledSequential(
+        nn.Linear(latent_dim + num_classes, hidden_dim), nn.ReLU(),
         nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
         nn.Linear(hidden_dim, image_dim), nn.Tanh(),
+        num_classes=num_classes,
     )
 
 
-def reference_discriminator(image_dim=784, hidden_dim=256, slope=0.2, dropout=0.0):
+def reference_discriminator(image_dim=784, hidden_dim=256, slope=0.2, dropout=0.0, num_classes=0):
     drop = (lambda: [nn.Dropout(dropout)]) if dropout else (lambda: [])
-    return nn.Sequential(
-        nn.Linear(image_dim, hidden_dim), nn.LeakyReLU(slope), *drop(),
+    return LabelledSequential(
+        nn.Linear(image_dim + num_classes, hidden_dim), nn.LeakyReLU(slope), *drop(),
         nn.Linear(hidden_dim, hidden_dim), nn.LeakyReLU(slope), *drop(),
         nn.Linear(hidden_dim, 1), nn.Sigmoid(),
+        num_classes=num_classes,
     )
 
 
@@ -36,11 +52,12 @@ class ReferenceGAN:
 
     def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
                  lr=2e-4, betas=(0.9, 0.999), real_label=1.0, g_loss="non_saturating",
-                 ema=0.0, dropout=0.0, minibatch_std=False, device=None, dtype=torch.float32):
+                 ema=0.0, dropout=0.0, minibatch_std=False, num_classes=0, device=None, dtype=torch.float32):
         if minibatch_std:
             raise ValueError("the reference twin is the classic GAN: no minibatch standard deviation")
-        self.G = reference_generator(latent_dim, hidden_dim, image_dim).to(device, dtype)
-        self.D = reference_discriminator(image_dim, hidden_dim, slope, dropout).to(device, dtype)
+        self.num_classes = num_classes
+        self.G = reference_generator(latent_dim, hidden_dim, image_dim, num_classes).to(device, dtype)
+        self.D = reference_discriminator(image_dim, hidden_dim, slope, dropout, num_classes).to(device, dtype)
         self.criterion = nn.BCELoss()
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas)
@@ -48,21 +65,26 @@ class ReferenceGAN:
         self.G_ema = copy.deepcopy(self.G) if ema else None
         self.steps = 0
 
-    def step(self, x_real, z_d, z_g):
+    def step(self, x_real, z_d, z_g, y_real=None, y_d=None, y_g=None, y_wrong=None):
         batch = x_real.shape[0]
         ones = torch.full((batch, 1), 1.0, device=x_real.device, dtype=x_real.dtype)
         zeros = torch.zeros_like(ones)
 
         # D step
-        x_fake = self.G(z_d).detach()
-        d_real, d_fake = self.D(x_real), self.D(x_fake)
-        d_loss = self.criterion(d_real, self.real_label * ones) + self.criterion(d_fake, zeros)
+        x_fake = self.G(z_d, y_d).detach()
+        d_real, d_fake = self.D(x_real, y_real), self.D(x_fake, y_d)
+        if y_wrong is None:
+            d_loss = self.criterion(d_real, self.real_label * ones) + self.criterion(d_fake, zeros)
+        else:                                   # matching-aware D: real images with wrong labels are fake
+            d_wrong = self.D(x_real, y_wrong)
+            d_loss = self.criterion(d_real, self.real_label * ones) + 0.5 * (
+                self.criterion(d_fake, zeros) + self.criterion(d_wrong, zeros))
         self.opt_D.zero_grad()
         d_loss.backward()
         self.opt_D.step()
 
         # G step, on fresh noise
-        d_gen = self.D(self.G(z_g))
+        d_gen = self.D(self.G(z_g, y_g), y_g)
         if self.g_loss_kind == "non_saturating":
             g_loss = self.criterion(d_gen, ones)
         else:

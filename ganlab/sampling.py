@@ -14,7 +14,7 @@ def load_generator(path):
     ckpt = load_checkpoint(path)
     try:
         cfg = Config.from_dict(ckpt["config"])
-        G = Generator(cfg.latent_dim, cfg.hidden_dim, cfg.image_dim)
+        G = Generator(cfg.latent_dim, cfg.hidden_dim, cfg.image_dim, num_classes=cfg.num_classes)
         G.load_state_dict(ckpt["model"].get("G_ema") or ckpt["model"]["G"])
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{path} does not match a ganlab generator: {err}") from err
@@ -22,28 +22,58 @@ def load_generator(path):
 
 
 @torch.no_grad()
-def generate(G, cfg, n, seed):
+def generate(G, cfg, n, seed, labels=None):
+    """``n`` images (n, 784) from the noise of ``seed``; a conditional G also needs ``labels`` (n,)."""
     z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(seed))   # (n, latent)
-    return G(z)                                                                          # (n, 784)
+    return G(z, labels)                                                                  # (n, 784)
 
 
-def save_samples(G, cfg, n, seed, out_file):
+def requested_labels(cfg, n, digit=None):
+    """What a conditional G is asked to draw: ``n`` times ``digit``, or each class in turn
+    (0, 1, ..., 9, 0, 1, ...). None for a classic G, which takes no labels."""
+    if not cfg.conditional:
+        if digit is not None:
+            raise ValueError("this checkpoint's generator is not conditional: --digit needs one "
+                             "trained with `ganlab train --conditional`")
+        return None
+    if digit is None:
+        return torch.arange(n) % cfg.num_classes
+    if not 0 <= digit < cfg.num_classes:
+        raise ValueError(f"--digit must be 0 to {cfg.num_classes - 1}, got {digit}")
+    return torch.full((n,), digit)
+
+
+def save_samples(G, cfg, n, seed, out_file, digit=None):
+    """A grid (.png) or a tensor (.pt) of samples.
+
+    For a conditional G without ``digit``: ``n`` samples of every class, one row per class,
+    with the same noise down each column.
+    """
     out = Path(out_file)
     if out.suffix not in (".png", ".pt"):
         raise ValueError(f"--out must end in .png or .pt, got {out.name}")
-    images = generate(G, cfg, n, seed)
+    labels = requested_labels(cfg, n, digit)
+    if cfg.conditional and digit is None:
+        z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(seed))
+        labels = torch.arange(cfg.num_classes).repeat_interleave(n)        # row k: class k
+        with torch.no_grad():
+            images = G(z.repeat(cfg.num_classes, 1), labels)
+    else:
+        images = generate(G, cfg, n, seed, labels)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".pt":
-        torch.save(images.reshape(n, 1, 28, 28).clone(), out)
+        torch.save(images.reshape(-1, 1, 28, 28).clone(), out)
     else:
-        save_grid(images, out, nrow=min(n, 8))
+        save_grid(images, out, nrow=n if cfg.conditional and digit is None else min(n, 8))
 
 
 @torch.no_grad()
-def interpolate(G, z_start, z_end, steps=10):
-    r"""Images along the straight line $z(t) = (1 - t) z_0 + t z_1$, $t \in [0, 1]$."""
+def interpolate(G, z_start, z_end, steps=10, label=None):
+    r"""Images along the straight line $z(t) = (1 - t) z_0 + t z_1$, $t \in [0, 1]$
+    (all of class ``label`` for a conditional G)."""
     t = torch.linspace(0, 1, steps).unsqueeze(1)                 # (steps, 1)
-    return G((1 - t) * z_start + t * z_end)                       # (steps, 784)
+    labels = None if label is None else torch.full((steps,), label)
+    return G((1 - t) * z_start + t * z_end, labels)               # (steps, 784)
 
 
 def interpolation_figure(G, cfg, seed, out_file, rows=6, steps=10):
@@ -55,7 +85,8 @@ def interpolation_figure(G, cfg, seed, out_file, rows=6, steps=10):
     for r in range(rows):
         z0 = generate_noise(cfg, seed + r)
         z1 = generate_noise(cfg, seed + r + 1)
-        walks.append(interpolate(G, z0, z1, steps))
+        label = r % cfg.num_classes if cfg.conditional else None     # a conditional G: row r draws digit r
+        walks.append(interpolate(G, z0, z1, steps, label))
     out.parent.mkdir(parents=True, exist_ok=True)
     save_grid(torch.cat(walks), out, nrow=steps)
 

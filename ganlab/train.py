@@ -20,7 +20,7 @@ import torch
 from ganlab.classifier import cached_classifier
 from ganlab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ganlab.config import Config, validate
-from ganlab.data import batches, load_dataset
+from ganlab.data import batch_indices, load_dataset
 from ganlab.device import get_device, set_seed
 from ganlab.gan import GAN
 from ganlab.plots import plot_history, save_gif, save_grid
@@ -29,6 +29,7 @@ from ganlab.watchdog import Watchdog
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 LOG_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
+GRID_COLUMNS = 8
 
 
 class TrainingDiverged(RuntimeError):
@@ -40,7 +41,7 @@ def build_model(cfg, device):
     common = dict(latent_dim=cfg.latent_dim, hidden_dim=cfg.hidden_dim, image_dim=cfg.image_dim,
                   slope=cfg.slope, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
                   real_label=cfg.real_label, g_loss=cfg.g_loss, ema=cfg.ema, dropout=cfg.dropout,
-                  minibatch_std=cfg.minibatch_std,
+                  minibatch_std=cfg.minibatch_std, num_classes=cfg.num_classes,
                   device=device, dtype=DTYPES[cfg.dtype])
     if cfg.backend == "reference":
         if cfg.stable_loss:
@@ -100,14 +101,13 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
     data = load_dataset(cfg.dataset, cfg.data_dir or None, device)
     model = build_model(cfg, device)
     dtype = DTYPES[cfg.dtype]
-    images = data.images.to(dtype)
+    images, labels = data.images.to(dtype), data.labels
     steps_per_epoch = len(images) // cfg.batch_size
     if steps_per_epoch == 0:
         raise ValueError(f"--batch-size {cfg.batch_size} is larger than the data set ({len(images)} images)")
     total = cfg.steps or cfg.epochs * steps_per_epoch
     noise = torch.Generator(device=device).manual_seed(cfg.seed + 1)
-    fixed_z = torch.randn(cfg.sample_n, cfg.latent_dim, generator=torch.Generator().manual_seed(cfg.seed + 2),
-                          dtype=dtype).to(device)                   # the same z for every grid
+    fixed_z, fixed_y = fixed_noise(cfg, dtype, device)                   # the same z for every grid
     step, history = 0, []
     if ckpt:
         load_into(model, ckpt)
@@ -127,10 +127,18 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
     with stop_requests() as stop:
         while step < total and not stop["stop"]:
             epoch, start = divmod(step, steps_per_epoch)
-            for x_real in batches(images, cfg.batch_size, cfg.seed, epoch, start):
+            for idx in batch_indices(len(images), cfg.batch_size, cfg.seed, epoch, start, device):
                 z_d = torch.randn(cfg.batch_size, cfg.latent_dim, generator=noise, device=device, dtype=dtype)
                 z_g = torch.randn(cfg.batch_size, cfg.latent_dim, generator=noise, device=device, dtype=dtype)
-                stats = model.step(x_real, z_d, z_g)
+                if cfg.conditional:   # real images keep their labels; G is asked for random ones
+                    y_real = labels[idx]
+                    y_d, y_g = torch.randint(cfg.num_classes, (2, cfg.batch_size), generator=noise, device=device)
+                    shift = torch.randint(1, cfg.num_classes, (cfg.batch_size,), generator=noise, device=device)
+                    y_wrong = (y_real + shift) % cfg.num_classes                    # never y_real
+                    stats = model.step(images[idx], z_d, z_g, y_real, y_d, y_g,
+                                       y_wrong if cfg.mismatched_labels else None)
+                else:
+                    stats = model.step(images[idx], z_d, z_g)
                 sums += torch.stack([stats[k] for k in LOG_KEYS]).to(torch.float64)  # stays on device
                 step, count = step + 1, count + 1
                 bar and bar.update(1)
@@ -147,7 +155,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                     break
             if step % steps_per_epoch == 0 and step > 0:
                 _check_finite(sums, step)                    # never save a diverged model
-                watchdog.check_samples(_epoch_grid(model, fixed_z, out, step // steps_per_epoch))
+                watchdog.check_samples(_epoch_grid(model, fixed_z, fixed_y, out, step // steps_per_epoch))
                 save_checkpoint(snapshot(), out / "checkpoint.pt")
     if bar:
         bar.close()
@@ -155,7 +163,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
     save_checkpoint(snapshot(), out / "checkpoint.pt")
     if stop["stop"]:
         log(f"stopped by {stop['stop']} at step {step}; checkpoint saved, continue with --resume")
-    _write_figures(model, fixed_z, out, history)
+    _write_figures(model, fixed_z, fixed_y, out, history)
     return history
 
 
@@ -184,16 +192,31 @@ def _format(p):
             f"D(x) {p['d_real']:.3f}  D(G(z)) {p['d_fake']:.3f}  {p['images_per_s']:,.0f} img/s")
 
 
+def fixed_noise(cfg, dtype, device):
+    """The noise (and, for a conditional GAN, the labels) drawn for every sample grid.
+
+    A conditional grid has one row per class: row k asks G for class k, with the same
+    noise in each column, so a column shows one "style" written as every digit.
+    """
+    gen = torch.Generator().manual_seed(cfg.seed + 2)
+    if not cfg.conditional:
+        return torch.randn(cfg.sample_n, cfg.latent_dim, generator=gen, dtype=dtype).to(device), None
+    columns = GRID_COLUMNS
+    z = torch.randn(columns, cfg.latent_dim, generator=gen, dtype=dtype).repeat(cfg.num_classes, 1)
+    y = torch.arange(cfg.num_classes).repeat_interleave(columns)
+    return z.to(device), y.to(device)
+
+
 @torch.no_grad()
-def _epoch_grid(model, fixed_z, out, epoch):
-    images = model.sampler()(fixed_z)
-    save_grid(images, out / f"epoch-{epoch:03d}.png")
+def _epoch_grid(model, fixed_z, fixed_y, out, epoch):
+    images = model.sampler()(fixed_z, fixed_y)
+    save_grid(images, out / f"epoch-{epoch:03d}.png", nrow=GRID_COLUMNS)
     return images
 
 
 @torch.no_grad()
-def _write_figures(model, fixed_z, out, history):
-    save_grid(model.sampler()(fixed_z), out / "samples.png")
+def _write_figures(model, fixed_z, fixed_y, out, history):
+    save_grid(model.sampler()(fixed_z, fixed_y), out / "samples.png", nrow=GRID_COLUMNS)
     (out / "history.json").write_text(json.dumps(history, indent=1))
     if history:
         plot_history(history, out)

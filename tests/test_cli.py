@@ -134,3 +134,29 @@ def test_checkpoint_from_another_architecture_is_a_clear_mismatch(trained, tmp_p
     save_checkpoint(ckpt, tmp_path / "other.pt")
     assert_one_line_error(run("sample", tmp_path / "other.pt", "--out", tmp_path / "x.png"), "does not match")
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.fixture
+def trained_conditional(synthetic_data, tmp_path):
+    out = tmp_path / "conditional"
+    result = run("train", "--conditional", "--steps", 20, "--out", out, *TINY)
+    assert result.exit_code == 0, result.output
+    return out / "checkpoint.pt"
+
+
+def test_conditional_sample_draws_the_asked_for_digit_or_one_row_per_digit(trained_conditional, tmp_path):
+    assert run("sample", trained_conditional, "--digit", 7, "--n", 5, "--out", tmp_path / "sevens.pt").exit_code == 0
+    assert torch.load(tmp_path / "sevens.pt").shape == (5, 1, 28, 28)
+    assert run("sample", trained_conditional, "--n", 3, "--out", tmp_path / "rows.pt").exit_code == 0
+    rows = torch.load(tmp_path / "rows.pt")
+    assert rows.shape == (30, 1, 28, 28)                       # 3 of each of the 10 digits
+    assert not torch.equal(rows[:3], rows[3:6])                # same noise, another digit: another image
+    assert run("sample", trained_conditional, "--out", tmp_path / "rows.png").exit_code == 0
+    from PIL import Image
+    width, height = Image.open(tmp_path / "rows.png").size
+    assert height > width                                      # 10 rows of 8
+
+
+def test_digit_errors(trained, trained_conditional):
+    assert_one_line_error(run("sample", trained / "checkpoint.pt", "--digit", 3), "not conditional")
+    assert_one_line_error(run("sample", trained_conditional, "--digit", 12), "--digit must be 0 to 9")

@@ -57,3 +57,14 @@ def test_evaluate_command_table_and_json(reference, briefly_trained, tmp_path):
     torch.save(torch.full((200, 784), 3.0), tmp_path / "bad.pt")
     bad = CliRunner().invoke(main, ["evaluate", str(tmp_path / "bad.pt"), "--dataset", "mnist-sample", "--n", "200"])
     assert bad.exit_code == 1 and "must lie in [-1, 1]" in bad.output
+
+
+def test_label_agreement_is_the_classifier_accuracy_for_real_digits_and_chance_for_wrong_labels(reference):
+    n = 1000
+    images, labels = reference.test_images[:n], reference.test_labels[:n]
+    right = evaluate_images(images, reference, labels)
+    wrong = evaluate_images(images, reference, (labels + 1) % 10)            # every label off by one
+    assert right["label_agreement"] == pytest.approx(reference.accuracy, abs=0.03)
+    assert wrong["label_agreement"] < 0.05
+    assert all(a > 0.8 for a in right["label_agreement_per_digit"])
+    assert "label_agreement" not in evaluate_images(images, reference)       # a classic G: no such row

@@ -13,17 +13,22 @@ STEPS = 50
 TWIN_TOL = {torch.float64: 1e-12, torch.float32: 1e-5}
 
 
-def batches(dtype, device, steps=STEPS, batch=16, sizes=SMALL, seed=7):
+def batches(dtype, device, steps=STEPS, batch=16, sizes=SMALL, seed=7, num_classes=0):
+    """(x, z_d, z_g), and for a conditional GAN also the labels (y_real, y_d, y_g, y_wrong)."""
     gen = torch.Generator().manual_seed(seed)
     for _ in range(steps):
         x = torch.rand(batch, sizes["image_dim"], generator=gen, dtype=dtype) * 2 - 1
         z_d = torch.randn(batch, sizes["latent_dim"], generator=gen, dtype=dtype)
         z_g = torch.randn(batch, sizes["latent_dim"], generator=gen, dtype=dtype)
-        yield x.to(device), z_d.to(device), z_g.to(device)
+        labels = [torch.randint(num_classes, (batch,), generator=gen) for _ in range(3)] if num_classes else []
+        if num_classes:         # a wrong label for each real image: the matching-aware D
+            labels.append((labels[0] + torch.randint(1, num_classes, (batch,), generator=gen)) % num_classes)
+        yield tuple(t.to(device) for t in (x, z_d, z_g, *labels))
 
 
 def run(model, dtype, device):
-    history = [{k: v.item() for k, v in model.step(*b).items()} for b in batches(dtype, device)]
+    history = [{k: v.item() for k, v in model.step(*b).items()}
+               for b in batches(dtype, device, num_classes=model.num_classes)]
     return history, model.state_dict()
 
 
@@ -48,6 +53,7 @@ RECIPES = {
     "logits": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4),
     "smoothed+ema": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, real_label=0.9, ema=0.99),
     "saturating": dict(stable_loss=True, g_loss="saturating", lr=1e-3),
+    "conditional": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, ema=0.99, num_classes=4),
 }
 
 
@@ -75,7 +81,7 @@ def test_manual_backward_gives_autograds_gradients_exactly_in_float64(recipe):
     a = GAN(**SMALL, dtype=torch.float64, generator=torch.Generator().manual_seed(1), **RECIPES[recipe])
     b = GAN(**SMALL, dtype=torch.float64, generator=torch.Generator().manual_seed(1), manual_backward=True,
             **RECIPES[recipe])
-    for batch in batches(torch.float64, "cpu", steps=5):
+    for batch in batches(torch.float64, "cpu", steps=5, num_classes=a.num_classes):
         a.step(*batch)
         b.step(*batch)
         for pa, pb in zip(a.G.parameters() + a.D.parameters(), b.G.parameters() + b.D.parameters()):
