@@ -35,7 +35,7 @@ def linear_backward(x, W, grad_y):
 
 
 def init_uniform(shape, fan_in, device=None, dtype=torch.float32, generator=None):
-    r"""$\mathcal{U}(-1/\sqrt{\text{fan\_in}},\ 1/\sqrt{\text{fan\_in}})$: ``nn.Linear``'s default init, for W and b."""
+    r"""$\mathcal{U}(-1/\sqrt{\text{fan-in}},\ 1/\sqrt{\text{fan-in}})$: ``nn.Linear``'s default init, for W and b."""
     bound = 1 / math.sqrt(fan_in)
     t = torch.empty(shape, device=device, dtype=dtype)
     return t.uniform_(-bound, bound, generator=generator)

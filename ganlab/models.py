@@ -34,6 +34,19 @@ class Conditional(Sequential):
 
     num_classes = 0
 
+    def scale_label_weights(self, other_inputs):
+        r"""Start the first layer's label columns $\sqrt{n}$ times larger, $n$ = ``other_inputs``.
+
+        The default init, $\mathcal{U}(\pm 1/\sqrt{\text{fan-in}})$, gives each input column the
+        same scale. But z has 64 active inputs (x has 784) and the one-hot label only one,
+        so at the start the label would move the first layer $\sqrt{n}$ times less than z or
+        x do, and G would take thousands of steps to learn to listen to it. Scaled, a
+        label column starts with the same weight as all of z (or x) together.
+        """
+        first = self.layers[0]
+        with torch.no_grad():
+            first.W[:, first.W.shape[1] - self.num_classes:] *= other_inputs ** 0.5
+
     def forward(self, x, labels=None):
         if self.num_classes:
             if labels is None:
@@ -61,6 +74,7 @@ class Generator(Conditional):
             Linear(hidden_dim, image_dim, **kw), Tanh(),
         )
         self.latent_dim, self.num_classes = latent_dim, num_classes
+        self.scale_label_weights(latent_dim)
 
 
 class Discriminator(Conditional):
@@ -84,3 +98,4 @@ class Discriminator(Conditional):
             Linear(hidden_dim + int(minibatch_std), 1, **kw),
         )
         self.num_classes = num_classes
+        self.scale_label_weights(image_dim)

@@ -21,6 +21,10 @@ class LabelledSequential(nn.Sequential):
     def __init__(self, *modules, num_classes=0):
         super().__init__(*modules)
         self.num_classes = num_classes
+        if num_classes:     # the label columns start sqrt(n) larger, as in ganlab.models
+            first = self[0]
+            with torch.no_grad():
+                first.weight[:, -num_classes:] *= (first.in_features - num_classes) ** 0.5
 
     def forward(self, x, labels=None):
         if self.num_classes:

@@ -54,3 +54,13 @@ def test_manual_backward_through_a_conditional_d_matches_autograd_in_float64():
         manual = D.backward(2 * D(x.detach(), labels), param_grads=False)
     assert manual.shape == x.shape                             # the label columns are dropped
     torch.testing.assert_close(manual, auto, atol=1e-13, rtol=1e-10)
+
+
+def test_label_columns_start_as_strong_as_all_of_z():
+    G = Generator(16, 32, 49, generator=torch.Generator().manual_seed(0), num_classes=10)
+    W = G.layers[0].W.detach()
+    bound = 1 / 26 ** 0.5                                      # nn.Linear's init for fan_in = 16 + 10
+    assert W[:, :16].abs().max() <= bound
+    assert bound * 3 < W[:, 16:].abs().max() <= bound * 4      # scaled by sqrt(16) = 4
+    plain = Generator(16, 32, 49, generator=torch.Generator().manual_seed(0))
+    assert plain.layers[0].W.abs().max() <= 1 / 16 ** 0.5     # a classic G keeps the default init

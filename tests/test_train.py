@@ -46,12 +46,17 @@ def test_same_seed_same_result(synthetic_data, tiny, tmp_path, backend, recipe):
     assert any(not torch.equal(a[k], c[k]) for k in a)            # another seed, another run
 
 
-@pytest.mark.parametrize("backend,recipe", [("tensor", "ganlab"), ("manual", "ganlab"), ("reference", "seed")])
-def test_interrupted_and_resumed_run_ends_with_the_same_weights(synthetic_data, tiny, tmp_path, backend, recipe):
-    train(make_config(recipe, steps=40, backend=backend, **tiny), tmp_path / "whole", log=lambda s: None)
+@pytest.mark.parametrize("backend,recipe,conditional", [("tensor", "ganlab", False), ("manual", "ganlab", False),
+                                                        ("reference", "seed", False), ("manual", "ganlab", True),
+                                                        ("reference", "seed", True)])
+def test_interrupted_and_resumed_run_ends_with_the_same_weights(synthetic_data, tiny, tmp_path, backend, recipe,
+                                                                 conditional):
+    def cfg(steps):
+        return make_config(recipe, steps=steps, backend=backend, conditional=conditional, **tiny)
+    train(cfg(40), tmp_path / "whole", log=lambda s: None)
     # stop mid-epoch at step 23, then continue to 40
-    train(make_config(recipe, steps=23, backend=backend, **tiny), tmp_path / "split", log=lambda s: None)
-    train(make_config(recipe, steps=40, backend=backend, **tiny), tmp_path / "split", resume=True, log=lambda s: None)
+    train(cfg(23), tmp_path / "split", log=lambda s: None)
+    train(cfg(40), tmp_path / "split", resume=True, log=lambda s: None)
     assert_same_weights(weights(tmp_path / "whole/checkpoint.pt"), weights(tmp_path / "split/checkpoint.pt"))
     assert load_checkpoint(tmp_path / "split/checkpoint.pt")["step"] == 40
 
