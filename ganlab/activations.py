@@ -9,23 +9,41 @@ import torch
 from ganlab.layer import Layer
 
 
-def _abs(x):
-    """|x| written with ``where``, so its derivative at 0 is that of the x ≥ 0 branch (1).
+class Elementwise(torch.autograd.Function):
+    """An activation as one autograd node: its forward formula, and its own derivative.
 
-    ``x.abs()`` has derivative 0 at 0, which would give wrong gradients at exactly
-    x = 0 in the formulas below, whose two halves meet smoothly there.
+    Every PyTorch operation comes with a hand-written derivative, and so do these: when
+    autograd reaches an activation it calls the ``*_backward`` formula below instead of
+    differentiating the forward formula operation by operation (abs, expm1, divide, ...).
+    That is the same gradient, exact at the kinks (ReLU at 0), in one or two operations.
+    The manual backend calls the very same ``*_backward`` functions, without autograd.
     """
-    return torch.where(x >= 0, x, -x)
+
+    @staticmethod
+    def forward(ctx, x, formula, derivative, *args):
+        y = formula(x, *args)
+        ctx.derivative, ctx.args = derivative, args
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        x, y = ctx.saved_tensors
+        return (ctx.derivative(x, y, grad_y, *ctx.args), None, None) + (None,) * len(ctx.args)
 
 
 def relu(x):
     r"""$\mathrm{ReLU}(x) = \max(x, 0)$. Mirrors ``torch.relu``. Shape: any."""
-    return torch.where(x > 0, x, torch.zeros_like(x))
+    return Elementwise.apply(x, _relu, lambda x, y, g: relu_backward(x, g))
+
+
+def _relu(x):
+    return x.clamp(min=0)                          # max(x, 0)
 
 
 def relu_backward(x, grad_y):
     r"""$\frac{d}{dx}\mathrm{ReLU}(x) = 1$ if $x > 0$ else $0$ (0 at $x = 0$, like torch)."""
-    return grad_y * (x > 0).to(grad_y.dtype)
+    return grad_y * (x > 0)
 
 
 def leaky_relu(x, slope=0.01):
@@ -34,12 +52,16 @@ def leaky_relu(x, slope=0.01):
     Mirrors ``torch.nn.functional.leaky_relu``. The small slope keeps a gradient
     flowing for negative inputs, which is why the discriminator uses it.
     """
-    return torch.where(x > 0, x, slope * x)
+    return Elementwise.apply(x, _leaky_relu, lambda x, y, g, slope: leaky_relu_backward(x, g, slope), slope)
+
+
+def _leaky_relu(x, slope):
+    return torch.where(x > 0, x, x * slope)
 
 
 def leaky_relu_backward(x, grad_y, slope=0.01):
     r"""$\frac{d}{dx}\mathrm{LeakyReLU}(x) = 1$ if $x > 0$ else $\alpha$."""
-    return grad_y * torch.where(x > 0, torch.ones_like(x), torch.full_like(x, slope))
+    return torch.where(x > 0, grad_y, grad_y * slope)
 
 
 def sigmoid(x):
@@ -49,8 +71,12 @@ def sigmoid(x):
     $e^{x} / (1 + e^{x})$. Either way the exponent is $-|x| \le 0$, so
     ``exp`` never overflows, even for $|x| = 10^4$. Mirrors ``torch.sigmoid``.
     """
-    e = torch.exp(-_abs(x))                       # in (0, 1]
-    return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return Elementwise.apply(x, _sigmoid, lambda x, y, g: sigmoid_backward(y, g))
+
+
+def _sigmoid(x):
+    e = torch.exp(-x.abs())                        # in (0, 1]
+    return torch.where(x >= 0, 1, e) / (1 + e)
 
 
 def sigmoid_backward(y, grad_y):
@@ -62,12 +88,15 @@ def tanh(x):
     r"""$\tanh(x) = \frac{1 - e^{-2x}}{1 + e^{-2x}}$ for $x \ge 0$, odd-symmetric for $x < 0$.
 
     Written with $u = e^{-2|x|} - 1$ (``expm1``, exact for tiny $|x|$):
-    $\tanh(|x|) = -u / (2 + u)$. Mirrors ``torch.tanh``. The generator ends in tanh
-    so its pixels lie in $[-1, 1]$, the same range as the normalized data.
+    $\tanh(|x|) = -u / (2 + u)$, then the sign of $x$. Mirrors ``torch.tanh``. The
+    generator ends in tanh so its pixels lie in $[-1, 1]$, the same range as the data.
     """
-    u = torch.expm1(-2 * _abs(x))                 # in (-1, 0]
-    t = -u / (2 + u)                              # tanh(|x|)
-    return torch.where(x >= 0, t, -t)
+    return Elementwise.apply(x, _tanh, lambda x, y, g: tanh_backward(y, g))
+
+
+def _tanh(x):
+    u = torch.expm1(x.abs() * -2)                  # in (-1, 0]
+    return (u / (u + 2)).neg_().copysign_(x)       # tanh(|x|), with the sign of x
 
 
 def tanh_backward(y, grad_y):
@@ -81,7 +110,16 @@ def log_sigmoid(x):
     The right-hand form never exponentiates a positive number and uses ``log1p``,
     so it is finite and accurate for any $x$. Mirrors ``torch.nn.functional.logsigmoid``.
     """
-    return torch.where(x >= 0, torch.zeros_like(x), x) - torch.log1p(torch.exp(-_abs(x)))
+    return Elementwise.apply(x, _log_sigmoid, lambda x, y, g: log_sigmoid_backward(x, g))
+
+
+def _log_sigmoid(x):
+    return x.clamp(max=0) - torch.log1p(torch.exp(-x.abs()))
+
+
+def log_sigmoid_backward(x, grad_y):
+    r"""$rac{d}{dx}\log\sigma(x) = 1 - \sigma(x) = \sigma(-x)$."""
+    return grad_y * _sigmoid(-x)
 
 
 class ReLU(Layer):

@@ -147,10 +147,11 @@ class GAN:
             logits = []
             for batch, target, w in zip(batches, targets, weights):
                 logits.append(self.D(*batch))                       # (B, 1)
-                self.D.backward(w * self.loss_grad(logits[-1], target))
+                self.D.backward(w * self.loss_grad(logits[-1], target), input_grad=False)
         else:
             logits = self.judge(*batches)                           # one forward pass of 2B (or 3B)
-            self.D.backward(torch.cat([w * self.loss_grad(l, target) for l, target, w in zip(logits, targets, weights)]))
+            grad_logits = torch.cat([w * self.loss_grad(l, target) for l, target, w in zip(logits, targets, weights)])
+            self.D.backward(grad_logits, input_grad=False)          # the images are data: no ∂L/∂x
         d_loss = sum(w * self.loss(l, target) for l, target, w in zip(logits, targets, weights))
         logits_real, logits_fake = logits[0], logits[1]
         self.opt_D.step()
@@ -160,7 +161,7 @@ class GAN:
         logits_gen = self.D(x_gen, y_g)                             # (B, 1)
         grad_x_gen = self.D.backward(self.g_loss_grad(logits_gen), param_grads=False)
         self.G.zero_grad()
-        self.G.backward(grad_x_gen)
+        self.G.backward(grad_x_gen, input_grad=False)             # z is noise: no ∂L/∂z
         self.opt_G.step()
         return _stats(d_loss, self.g_loss(logits_gen), logits_real, logits_fake)
 

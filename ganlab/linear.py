@@ -22,16 +22,21 @@ def linear(x, W, b):
     return torch.addmm(b, x, W.T)                 # = x @ W.T + b
 
 
-def linear_backward(x, W, grad_y):
+def linear_backward(x, W, grad_y, input_grad=True, param_grads=True):
     r"""Gradients of $y = x W^\top + b$ given $g = \partial L / \partial y$ of shape (B, out).
 
     $$\frac{\partial L}{\partial x} = g W, \qquad
       \frac{\partial L}{\partial W} = g^\top x, \qquad
       \frac{\partial L}{\partial b} = \textstyle\sum_{\text{batch}} g$$
 
-    Returns ``(grad_x, grad_W, grad_b)`` with the shapes of x, W and b.
+    Returns ``(grad_x, grad_W, grad_b)`` with the shapes of x, W and b; ``grad_x`` is None
+    without ``input_grad`` and ``grad_W``, ``grad_b`` are None without ``param_grads``
+    (each skipped gradient is a matrix multiply saved).
     """
-    return grad_y @ W, grad_y.T @ x, grad_y.sum(dim=0)
+    grad_x = grad_y @ W if input_grad else None
+    if not param_grads:
+        return grad_x, None, None
+    return grad_x, grad_y.T @ x, grad_y.sum(dim=0)
 
 
 def init_uniform(shape, fan_in, device=None, dtype=torch.float32, generator=None):
@@ -54,8 +59,9 @@ class Linear(Layer):
         self.x = x.detach()                       # kept for the hand-written backward
         return linear(x, self.W, self.b)          # (B, out)
 
-    def backward(self, grad_y, param_grads=True):
-        grad_x, grad_W, grad_b = linear_backward(self.x, self.W.detach(), grad_y)
+    def backward(self, grad_y, param_grads=True, input_grad=True):
+        """∂L/∂x (None without ``input_grad``); with ``param_grads``, add ∂L/∂W and ∂L/∂b to ``.grad``."""
+        grad_x, grad_W, grad_b = linear_backward(self.x, self.W.detach(), grad_y, input_grad, param_grads)
         if param_grads:
             accumulate_grad(self.W, grad_W)
             accumulate_grad(self.b, grad_b)

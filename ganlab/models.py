@@ -54,8 +54,10 @@ class Conditional(Sequential):
             x = with_labels(x, labels, self.num_classes)
         return super().forward(x)
 
-    def backward(self, grad_y, param_grads=True):
-        grad_x = super().backward(grad_y, param_grads)
+    def backward(self, grad_y, param_grads=True, input_grad=True):
+        grad_x = super().backward(grad_y, param_grads, input_grad)
+        if grad_x is None:
+            return None
         return grad_x[:, :grad_x.shape[1] - self.num_classes]    # the labels get no gradient
 
 

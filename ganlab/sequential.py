@@ -20,15 +20,20 @@ class Sequential(Layer):
             x = layer(x)
         return x
 
-    def backward(self, grad_y, param_grads=True):
+    def backward(self, grad_y, param_grads=True, input_grad=True):
         """Backpropagate ∂L/∂output to ∂L/∂input, filling each parameter's ``.grad``.
 
         ``param_grads=False`` passes the gradient through without touching the
         parameters: the generator step needs ∂L/∂x through D, not D's own gradients.
+        ``input_grad=False`` stops at the first layer's parameters, skipping ∂L/∂input
+        (a large matrix multiply) when the input is data or noise, and returns None.
         """
-        for layer in reversed(self.layers):
+        first, *rest = self.layers
+        for layer in reversed(rest):
             grad_y = layer.backward(grad_y, param_grads)
-        return grad_y
+        if isinstance(first, Linear):
+            return first.backward(grad_y, param_grads, input_grad)
+        return first.backward(grad_y, param_grads)
 
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]
