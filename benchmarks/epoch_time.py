@@ -7,13 +7,16 @@
     manual        ganlab's GAN with the hand-written backward, same loader and recipe
 
 Each path runs in a fresh process (so peak memory is its own), times --steps steps after
---warmup, and the epoch time is scaled from that. Ratios are against the seeds-style loop.
+--warmup, and the epoch time is scaled from that. The four paths take turns, --repeat
+times, and each path's median is reported, so a noisy machine slows all paths alike.
+Ratios are against the seeds-style loop.
 
-    python benchmarks/epoch_time.py [--device cpu|cuda] [--steps 200]
+    python benchmarks/epoch_time.py [--device cpu|cuda] [--steps 200] [--repeat 3]
 """
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -97,20 +100,28 @@ def main():
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--repeat", type=int, default=3, help="rounds over the four paths; the median is reported")
     ap.add_argument("--only", choices=PATHS, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.only:
         print(json.dumps(time_path(args.only, args.device, args.steps, args.warmup)))
         return
+    runs = {path: [] for path in PATHS}
+    for _ in range(args.repeat):
+        for path in PATHS:
+            out = subprocess.run([sys.executable, __file__, "--only", path, "--device", args.device,
+                                  "--steps", str(args.steps), "--warmup", str(args.warmup)],
+                                 check=True, capture_output=True, text=True).stdout
+            runs[path].append(json.loads(out.strip().splitlines()[-1]))
     results = []
     for path in PATHS:
-        out = subprocess.run([sys.executable, __file__, "--only", path, "--device", args.device,
-                              "--steps", str(args.steps), "--warmup", str(args.warmup)],
-                             check=True, capture_output=True, text=True).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
+        epoch_s = statistics.median(r["epoch_s"] for r in runs[path])
+        results.append({"path": path, "epoch_s": epoch_s, "images_per_s": N / epoch_s,
+                        "peak_bytes": max(r["peak_bytes"] for r in runs[path])})
     base = results[0]["epoch_s"]
     memory = "peak GPU memory" if args.device == "cuda" else "peak RSS"
-    print(f"{torch.get_num_threads()} CPU threads, device {args.device}, {args.steps} timed steps per path")
+    print(f"{torch.get_num_threads()} CPU threads, device {args.device}, {args.steps} timed steps per path, "
+          f"median of {args.repeat} runs")
     print(f"{'path':12s} {'epoch (s)':>10s} {'images/s':>10s} {'speed-up':>9s} {memory:>16s}")
     for r in results:
         print(f"{r['path']:12s} {r['epoch_s']:10.2f} {r['images_per_s']:10,.0f} {base / r['epoch_s']:8.2f}x "
