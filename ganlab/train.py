@@ -155,7 +155,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                     break
             if step % steps_per_epoch == 0 and step > 0:
                 _check_finite(sums, step)                    # never save a diverged model
-                watchdog.check_samples(_epoch_grid(model, fixed_z, fixed_y, out, step // steps_per_epoch))
+                watchdog.check_samples(_epoch_grid(model, fixed_z, fixed_y, out, step // steps_per_epoch), step)
                 save_checkpoint(snapshot(), out / "checkpoint.pt")
     if bar:
         bar.close()

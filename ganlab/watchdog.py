@@ -3,7 +3,8 @@
 - **D wins**: D(x) near 1 and D(G(z)) near 0 for several log intervals in a row. G's
   gradient then carries little information and its samples stop improving.
 - **Mode collapse**: the digit classifier (when one is cached) sees only a few digits
-  among samples from fixed noise.
+  among samples from fixed noise, once G has had ``warmup_steps`` to learn (before that
+  its samples are blobs, which the classifier reads as one or two digits).
 - NaN or infinite losses stop the run outright (see ``ganlab.train``).
 """
 import torch
@@ -12,8 +13,9 @@ DOCS = "docs/theory/failure-modes.md"     # the page that explains each symptom
 
 
 class Watchdog:
-    def __init__(self, classifier=None, patience=3, log=print):
+    def __init__(self, classifier=None, patience=3, log=print, warmup_steps=1000):
         self.classifier, self.patience, self.log = classifier, patience, log
+        self.warmup_steps = warmup_steps
         self.d_wins_streak = 0
         self.warned = set()
 
@@ -31,9 +33,9 @@ class Watchdog:
                        f"for {self.d_wins_streak} log intervals; G learns little now", "d-wins")
 
     @torch.no_grad()
-    def check_samples(self, images, min_digits=5):
-        """Classify samples drawn from fixed noise; warn when few digits appear."""
-        if self.classifier is None:
+    def check_samples(self, images, step=None, min_digits=5):
+        """Classify samples drawn from fixed noise at ``step``; warn when few digits appear."""
+        if self.classifier is None or (step is not None and step < self.warmup_steps):
             return None
         predicted = self.classifier(images.float().cpu()).argmax(1)
         shares = torch.bincount(predicted, minlength=10).double() / len(predicted)

@@ -28,5 +28,14 @@ def test_collapse_is_seen_by_the_classifier_and_real_digits_are_not():
     assert len(said) == 1 and "mode collapse" in said[0] and "7s" in said[0]
 
 
+def test_samples_are_not_judged_before_g_has_had_time_to_learn():
+    ref = load_reference("mnist-sample", log=lambda s: None)
+    said = []
+    dog = Watchdog(classifier=ref.net, log=said.append, warmup_steps=1000)
+    sevens = ref.test_images[ref.net(ref.test_images).argmax(1) == 7][:1].repeat(64, 1)
+    assert dog.check_samples(sevens, step=50) is None and said == []
+    assert dog.check_samples(sevens, step=1000) == 1 and len(said) == 1
+
+
 def test_without_a_classifier_the_sample_check_is_skipped():
     assert Watchdog().check_samples(None) is None
