@@ -1,15 +1,18 @@
-"""Time one MNIST-sized epoch (60,000 images, batch 100) four ways, in one run.
+"""Time one MNIST-sized epoch (60,000 images, batch 100) six ways, in one run.
 
-    seeds-style   torchvision-style Dataset: a PIL image per sample, ToTensor + Normalize,
-                  a DataLoader with shuffling, the nn.Module GAN with BCELoss and Adam
-    reference     the same nn.Module GAN (ganlab.reference) fed from ganlab's in-memory tensor
-    ganlab        ganlab's tensor-op GAN with autograd, same loader, the seeds' recipe
-    manual        ganlab's GAN with the hand-written backward, same loader and recipe
+    seeds-style      torchvision-style Dataset: a PIL image per sample, ToTensor + Normalize,
+                     a DataLoader with shuffling, the nn.Module GAN with BCELoss and Adam
+    reference        the same nn.Module GAN (ganlab.reference) fed from ganlab's in-memory tensor
+    ganlab           ganlab's tensor-op GAN with autograd, same loader, the seeds' recipe
+    manual           ganlab's GAN with the hand-written backward, same loader and recipe
+    ganlab-compiled  ganlab, its step through torch.compile (ganlab train --compile)
+    manual-compiled  manual, likewise
 
 Each path runs in a fresh process (so peak memory is its own), times --steps steps after
---warmup, and the epoch time is scaled from that. The four paths take turns, --repeat
-times, and each path's median is reported, so a noisy machine slows all paths alike.
-Ratios are against the seeds-style loop.
+--warmup (which, compiled, includes the compilation: its time is printed apart), and
+the epoch time is scaled from that. The paths take turns, --repeat times, and each
+path's median is reported, so a noisy machine slows all paths alike. Ratios are
+against the seeds-style loop.
 
     python benchmarks/epoch_time.py [--device cpu|cuda] [--steps 200] [--repeat 3]
 """
@@ -24,7 +27,7 @@ import time
 import torch
 
 N, BATCH, LATENT = 60_000, 100, 64
-PATHS = ("seeds-style", "reference", "ganlab", "manual")
+PATHS = ("seeds-style", "reference", "ganlab", "manual", "ganlab-compiled", "manual-compiled")
 
 
 def synthetic_pixels():
@@ -63,8 +66,9 @@ def in_memory_batches(pixels, device):
 def build(path, device):
     from ganlab.config import make_config
     from ganlab.train import build_model
-    backend = {"seeds-style": "reference", "reference": "reference", "ganlab": "tensor", "manual": "manual"}[path]
-    return build_model(make_config("seed", backend=backend), device)
+    name, _, compiled = path.partition("-")
+    backend = {"seeds": "reference", "reference": "reference", "ganlab": "tensor", "manual": "manual"}[name]
+    return build_model(make_config("seed", backend=backend, compile=compiled == "compiled"), device)
 
 
 def time_path(path, device, steps, warmup):
@@ -83,7 +87,9 @@ def time_path(path, device, steps, warmup):
         if device.type == "cuda":
             torch.cuda.synchronize()
 
+    start = time.perf_counter()
     run(warmup)
+    warmup_s = time.perf_counter() - start
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
@@ -92,7 +98,7 @@ def time_path(path, device, steps, warmup):
     peak = (torch.cuda.max_memory_allocated() if device.type == "cuda"
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
     return {"path": path, "epoch_s": seconds / steps * (N // BATCH),
-            "images_per_s": steps * BATCH / seconds, "peak_bytes": peak}
+            "images_per_s": steps * BATCH / seconds, "peak_bytes": peak, "warmup_s": warmup_s}
 
 
 def main():
@@ -117,15 +123,16 @@ def main():
     for path in PATHS:
         epoch_s = statistics.median(r["epoch_s"] for r in runs[path])
         results.append({"path": path, "epoch_s": epoch_s, "images_per_s": N / epoch_s,
-                        "peak_bytes": max(r["peak_bytes"] for r in runs[path])})
+                        "peak_bytes": max(r["peak_bytes"] for r in runs[path]),
+                        "warmup_s": max(r["warmup_s"] for r in runs[path])})
     base = results[0]["epoch_s"]
     memory = "peak GPU memory" if args.device == "cuda" else "peak RSS"
     print(f"{torch.get_num_threads()} CPU threads, device {args.device}, {args.steps} timed steps per path, "
           f"median of {args.repeat} runs")
-    print(f"{'path':12s} {'epoch (s)':>10s} {'images/s':>10s} {'speed-up':>9s} {memory:>16s}")
+    print(f"{'path':16s} {'epoch (s)':>10s} {'images/s':>10s} {'speed-up':>9s} {memory:>16s} {'warm-up (s)':>12s}")
     for r in results:
-        print(f"{r['path']:12s} {r['epoch_s']:10.2f} {r['images_per_s']:10,.0f} {base / r['epoch_s']:8.2f}x "
-              f"{r['peak_bytes'] / 2**20:13.0f} MiB")
+        print(f"{r['path']:16s} {r['epoch_s']:10.2f} {r['images_per_s']:10,.0f} {base / r['epoch_s']:8.2f}x "
+              f"{r['peak_bytes'] / 2**20:13.0f} MiB {r['warmup_s']:12.1f}")
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ def _log_sigmoid(x):
 
 
 def log_sigmoid_backward(x, grad_y):
-    r"""$rac{d}{dx}\log\sigma(x) = 1 - \sigma(x) = \sigma(-x)$."""
+    r"""$\frac{d}{dx}\log\sigma(x) = 1 - \sigma(x) = \sigma(-x)$."""
     return grad_y * _sigmoid(-x)
 
 

@@ -68,10 +68,12 @@ def main():
 @click.option("--backend", type=click.Choice(["tensor", "manual", "reference"]),
               help="tensor: ganlab with autograd; manual: hand-written backward; reference: the nn twin.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="[default: auto]")
+@click.option("--compile", is_flag=True, default=None,
+              help="Fuse each step with torch.compile: faster once the first steps (about a minute) have compiled it.")
 @click.option("--seed", type=int, help="Seeds weights, noise and batch order [default: 0].")
 @click.option("--log-every", type=int, help="Steps between log lines [default: 100].")
 @click.option("--out", "out_dir", default="ganlab-out/train", show_default=True, help="Output folder.")
-@click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only --steps, --epochs and --device may change).")
+@click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only --steps, --epochs, --device and --compile may change).")
 @click.option("--overwrite", is_flag=True, help="Replace a run already in --out.")
 @friendly_errors
 def train(recipe, out_dir, resume, overwrite, **options):

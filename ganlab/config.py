@@ -40,6 +40,7 @@ class Config:
     backend: str = "tensor"         # tensor (autograd) | manual (hand-written backward) | reference (nn)
     device: str = "auto"            # auto | cpu | cuda
     dtype: str = "float32"          # float32 | float64
+    compile: bool = False           # run each step through torch.compile: fused kernels, same formulas
     seed: int = 0                   # seeds weights, noise and batch order
     log_every: int = 100            # steps between log lines and history points
     sample_n: int = 64              # images in each fixed-noise grid
@@ -94,6 +95,8 @@ def validate(cfg):
         (cfg.backend in ("tensor", "manual", "reference"), f"unknown backend {cfg.backend!r}"),
         (cfg.g_loss in ("non_saturating", "saturating"), f"unknown generator loss {cfg.g_loss!r}"),
         (cfg.dtype in ("float32", "float64"), f"unknown dtype {cfg.dtype!r}"),
+        (not (cfg.compile and cfg.backend == "reference"),
+         "--compile applies to ganlab's own backends (tensor, manual), not to the reference twin"),
         (cfg.log_every > 0, "--log-every must be positive"),
     ]
     for ok, message in checks:

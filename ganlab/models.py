@@ -101,3 +101,12 @@ class Discriminator(Conditional):
         )
         self.num_classes = num_classes
         self.scale_label_weights(image_dim)
+
+    def draw_dropout_ahead(self, rows_per_call):
+        """Draw the dropout masks' random numbers for the next forward calls, in the order
+        those calls would draw them: for each call (of ``rows`` images), layer by layer."""
+        W = self.layers[0].W                                    # (hidden, in): every dropout is hidden-wide
+        for rows in rows_per_call:
+            for layer in self.layers:
+                if isinstance(layer, Dropout):
+                    layer.draw_ahead((rows, W.shape[0]), W.device, W.dtype)

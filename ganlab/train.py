@@ -48,7 +48,8 @@ def build_model(cfg, device):
             raise ValueError("the reference backend keeps the classic Sigmoid + BCELoss; "
                              "use it with --recipe seed or --no-stable-loss")
         return ReferenceGAN(**common)
-    return GAN(**common, stable_loss=cfg.stable_loss, manual_backward=cfg.backend == "manual", seed=cfg.seed)
+    return GAN(**common, stable_loss=cfg.stable_loss, manual_backward=cfg.backend == "manual",
+               compile=cfg.compile, seed=cfg.seed)
 
 
 def prepare_out_dir(out_dir, resume, overwrite):
@@ -94,7 +95,8 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
         ckpt = load_checkpoint(out / "checkpoint.pt", map_location=device)
         saved = Config.from_dict(ckpt["config"])
         cfg = Config.from_dict({**saved.to_dict(), "epochs": cfg.epochs, "steps": cfg.steps,
-                                "device": cfg.device})
+                                "device": cfg.device, "compile": cfg.compile})
+        validate(cfg)
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
 
     set_seed(cfg.seed)

@@ -6,6 +6,7 @@ import torch
 from click.testing import CliRunner
 
 from ganlab.cli import main
+from test_gan import HAS_COMPILER
 
 TINY = ["--latent-dim", "8", "--hidden-dim", "16", "--batch-size", "20", "--log-every", "5", "--device", "cpu"]
 
@@ -69,6 +70,7 @@ def test_compare_reports_tiny_differences(synthetic_data, tmp_path):
     (["--lr", "0"], "lr must be positive"),
     (["--lr", "-1e-3"], "lr must be positive"),
     (["--dataset", "cifar"], "unknown dataset"),
+    (["--recipe", "seed", "--backend", "reference", "--compile"], "--compile applies to ganlab's own backends"),
 ])
 def test_train_bad_values(args, fragment, synthetic_data, tmp_path):
     assert_one_line_error(run("train", "--out", tmp_path / "r", *args), fragment)
@@ -160,3 +162,18 @@ def test_conditional_sample_draws_the_asked_for_digit_or_one_row_per_digit(train
 def test_digit_errors(trained, trained_conditional):
     assert_one_line_error(run("sample", trained / "checkpoint.pt", "--digit", 3), "not conditional")
     assert_one_line_error(run("sample", trained_conditional, "--digit", 12), "--digit must be 0 to 9")
+
+
+@pytest.mark.skipif(not HAS_COMPILER, reason="torch.compile on CPU needs a C++ compiler")
+def test_resume_with_compile_continues_the_same_run(trained, tmp_path):
+    import shutil
+    twin = tmp_path / "twin"
+    shutil.copytree(trained, twin)
+    assert run("train", "--steps", 30, "--out", trained, "--resume", *TINY).exit_code == 0
+    result = run("train", "--steps", 30, "--out", twin, "--resume", "--compile", *TINY)
+    assert result.exit_code == 0, result.output
+    assert "step     30" in result.output
+    eager, fused = (torch.load(d / "checkpoint.pt", weights_only=True) for d in (trained, twin))
+    assert fused["config"]["compile"] and not eager["config"]["compile"]
+    for name, tensor in eager["model"]["G"].items():
+        torch.testing.assert_close(fused["model"]["G"][name], tensor, atol=1e-5, rtol=1e-4)

@@ -1,4 +1,6 @@
 """The whole GAN step: ganlab's tensor path, its hand-written backward, and the nn twin agree."""
+import shutil
+
 import pytest
 import torch
 
@@ -118,3 +120,30 @@ def test_step_returns_device_tensors_not_python_floats():
     stats = gan.step(*next(batches(torch.float32, "cpu")))
     assert all(torch.is_tensor(v) and v.dim() == 0 for v in stats.values())
     assert 0 < stats["d_real"].item() < 1 and 0 < stats["d_fake"].item() < 1
+
+
+HAS_COMPILER = any(shutil.which(cc) for cc in ("g++", "c++", "clang++"))
+COMPILED_RECIPE = dict(stable_loss=True, betas=(0.5, 0.999), real_label=0.9, ema=0.99, dropout=0.5, num_classes=4)
+
+
+@pytest.mark.skipif(not HAS_COMPILER, reason="torch.compile on CPU needs a C++ compiler")
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("manual", [False, True], ids=["autograd", "manual"])
+def test_compiled_step_matches_the_eager_step(manual, dtype, device):
+    # dropout, EMA and the conditional, matching-aware D: every branch of the step
+    torch.manual_seed(0)
+    eager = GAN(**SMALL, manual_backward=manual, device=device, dtype=dtype, **COMPILED_RECIPE)
+    fused = GAN(**SMALL, manual_backward=manual, device=device, dtype=dtype, compile=True, **COMPILED_RECIPE)
+    fused.load_state_dict(eager.state_dict())                    # weights, optimizers, dropout RNG
+    G_initial = eager.G.state_dict()
+    for batch in batches(dtype, device, steps=8, num_classes=4):
+        a, b = eager.step(*batch), fused.step(*batch)
+        for key in a:
+            assert b[key].item() == pytest.approx(a[key].item(), abs=TWIN_TOL[dtype]), key
+    for part in ("G", "D", "G_ema"):
+        assert max_diff(fused.state_dict()[part], eager.state_dict()[part]) < TWIN_TOL[dtype], part
+    assert max_diff(eager.state_dict()["G"], G_initial) > 100 * TWIN_TOL[dtype]    # it trained
+    # the compiled step drew exactly the dropout masks the eager one did, and left none behind
+    assert torch.equal(fused.dropout_rng.get_state(), eager.dropout_rng.get_state())
+    assert all(not getattr(layer, "drawn", []) for layer in fused.D.layers)
