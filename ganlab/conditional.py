@@ -22,8 +22,12 @@ def one_hot(labels, num_classes, dtype=torch.float32):
     """
     if labels.dtype.is_floating_point or labels.dim() != 1:
         raise ValueError("labels must be a 1-D tensor of integer classes")
-    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f"labels must lie in 0..{num_classes - 1}")
+    if len(labels):
+        # Checked on the device: `if labels.max() >= num_classes` in Python would make a GPU
+        # stop and send the answer back to the host on every call. A label out of range
+        # raises a RuntimeError (on a GPU, when the device gets there).
+        torch._assert_async((labels.min() >= 0) & (labels.max() < num_classes),
+                            f"labels must lie in 0..{num_classes - 1}")
     classes = torch.arange(num_classes, device=labels.device)         # (C,)
     return (labels.unsqueeze(1) == classes).to(dtype)                # (B, 1) == (C,) -> (B, C)
 

@@ -59,41 +59,48 @@ class Adam:
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         self.params = list(params)
         self.lr, self.betas, self.eps, self.weight_decay = lr, tuple(betas), eps, weight_decay
-        self.t = 0
+        self.t = torch.zeros((), dtype=torch.float64, device=self.params[0].device)   # steps taken
         self.m = [torch.zeros_like(p) for p in self.params]   # first moment, like each p
         self.v = [torch.zeros_like(p) for p in self.params]   # second moment
 
     @torch.no_grad()
-    def step(self):
+    def step(self, grads=None):
+        """One update, from ``grads`` (one per parameter, in order) or else from each ``p.grad``."""
         beta1, beta2 = self.betas
+        # t and the bias corrections are 0-dim tensors on the parameters' device: the
+        # update never reads a number back to the host, so a GPU never waits for it, and
+        # a compiled step replays it as it is whatever t is.
         self.t += 1
-        bias1 = 1 - beta1 ** self.t
-        bias2_sqrt = (1 - beta2 ** self.t) ** 0.5
+        bias1 = 1 - beta1 ** self.t                                      # 1 - β1^t
+        bias2_sqrt = (1 - beta2 ** self.t).sqrt()                        # sqrt(1 - β2^t)
         # torch._foreach_op(tensors, ...) applies op to every tensor of a list in one call:
         # the same arithmetic as a Python loop over the parameters, one line per formula,
         # without paying Python's overhead once per tensor (12 tensors in a GAN's D and G).
         params, m, v = self.params, self.m, self.v
-        g = [p.grad for p in params]
+        g = [p.grad for p in params] if grads is None else list(grads)
         if self.weight_decay:
             g = torch._foreach_add(g, params, alpha=self.weight_decay)   # g + λθ
         torch._foreach_lerp_(m, g, 1 - beta1)                           # m = β1 m + (1 - β1) g
         torch._foreach_mul_(v, beta2)
         torch._foreach_addcmul_(v, g, g, value=1 - beta2)               # v = β2 v + (1 - β2) g²
-        denom = torch._foreach_sqrt(v)
-        torch._foreach_div_(denom, bias2_sqrt)
-        torch._foreach_add_(denom, self.eps)                            # sqrt(v̂) + ε
-        torch._foreach_addcdiv_(params, m, denom, value=-self.lr / bias1)   # θ -= η m̂ / (sqrt(v̂) + ε)
+        d = torch._foreach_sqrt(v)
+        torch._foreach_div_(d, bias2_sqrt)
+        torch._foreach_add_(d, self.eps)                                # sqrt(v̂) + ε
+        # θ -= η m̂ / (sqrt(v̂) + ε) is θ += m / d with d = -(sqrt(v̂) + ε)(1 - β1^t)/η:
+        # addcdiv takes its factor only as a Python number, and here 1 - β1^t is a tensor
+        torch._foreach_mul_(d, -bias1 / self.lr)
+        torch._foreach_addcdiv_(params, m, d)
 
     def zero_grad(self):
         for p in self.params:
             p.grad = None
 
     def state_dict(self):
-        return {"t": self.t, "m": [m.clone() for m in self.m], "v": [v.clone() for v in self.v]}
+        return {"t": int(self.t), "m": [m.clone() for m in self.m], "v": [v.clone() for v in self.v]}
 
     def load_state_dict(self, state):
         if len(state["m"]) != len(self.params):
             raise ValueError("optimizer state does not match the model's parameters")
-        self.t = int(state["t"])
+        self.t.fill_(int(state["t"]))
         for own, saved in zip(self.m + self.v, state["m"] + state["v"]):
             own.copy_(saved)

@@ -3,6 +3,10 @@
 Tolerances are named here once. float64 checks are near-exact; float32 checks allow
 the rounding that a different (but equal in exact arithmetic) formula produces.
 """
+import shutil
+import sysconfig
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -15,6 +19,11 @@ DEVICES = [
     "cpu",
     pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU")),
 ]
+
+# torch.compile on CPU builds C++ kernels: it needs a compiler and Python's headers
+HAS_COMPILER = (any(shutil.which(cc) for cc in ("g++", "c++", "clang++"))
+                and (Path(sysconfig.get_paths()["include"]) / "Python.h").exists())
+needs_compiler = pytest.mark.skipif(not HAS_COMPILER, reason="torch.compile on CPU needs a C++ compiler")
 
 
 def assert_close(ours, theirs, dtype, scale=1.0):

@@ -6,7 +6,7 @@ import torch
 from click.testing import CliRunner
 
 from ganlab.cli import main
-from test_gan import HAS_COMPILER
+from parity import needs_compiler
 
 TINY = ["--latent-dim", "8", "--hidden-dim", "16", "--batch-size", "20", "--log-every", "5", "--device", "cpu"]
 
@@ -164,7 +164,7 @@ def test_digit_errors(trained, trained_conditional):
     assert_one_line_error(run("sample", trained_conditional, "--digit", 12), "--digit must be 0 to 9")
 
 
-@pytest.mark.skipif(not HAS_COMPILER, reason="torch.compile on CPU needs a C++ compiler")
+@needs_compiler
 def test_resume_with_compile_continues_the_same_run(trained, tmp_path):
     import shutil
     twin = tmp_path / "twin"

@@ -6,6 +6,7 @@ import torch
 from ganlab.checkpoint import load_checkpoint
 from ganlab.config import make_config
 from ganlab.train import TrainingDiverged, train
+from host_reads import HostReads
 
 
 def weights(path):
@@ -44,6 +45,22 @@ def test_same_seed_same_result(synthetic_data, tiny, tmp_path, backend, recipe):
           tmp_path / "c", log=lambda s: None)
     a, c = weights(tmp_path / "a/checkpoint.pt"), weights(tmp_path / "c/checkpoint.pt")
     assert any(not torch.equal(a[k], c[k]) for k in a)            # another seed, another run
+
+
+@pytest.mark.parametrize("backend,conditional", [("tensor", False), ("manual", False), ("tensor", True)])
+def test_the_loop_reads_numbers_back_per_log_line_not_per_step(synthetic_data, tiny, tmp_path, backend,
+                                                                conditional):
+    # On a GPU, a number read back stalls the loop; the loop keeps its sums on the device
+    # and reads them once per log line, so 10 or 40 steps (one log line, within the first
+    # epoch) read back the same few numbers.
+    def reads(steps):
+        cfg = make_config(steps=steps, backend=backend, conditional=conditional,
+                          **{**tiny, "batch_size": 2, "log_every": 1000})
+        with HostReads() as host:
+            train(cfg, tmp_path / str(steps), log=lambda s: None)
+        return host.ops
+    few, more = reads(10), reads(40)
+    assert few and len(more) == len(few)
 
 
 @pytest.mark.parametrize("backend,recipe,conditional", [("tensor", "ganlab", False), ("manual", "ganlab", False),
