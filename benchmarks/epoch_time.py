@@ -106,7 +106,7 @@ def main():
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=20)
-    ap.add_argument("--repeat", type=int, default=3, help="rounds over the four paths; the median is reported")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds over all the paths; the median of each is reported")
     ap.add_argument("--only", choices=PATHS, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.only:

@@ -117,6 +117,10 @@ class GAN:
         """
         if self.compiled:   # a compiled step cannot draw from a torch.Generator: draw for it
             self.D.draw_dropout_ahead(self._d_calls(len(x_real), 2 if y_wrong is None else 3))
+        # Adam's step counts, and the bias corrections made from them, advance out here:
+        # inside a compiled step they would be worked out afresh in every loop over a weight
+        self.opt_D.count_step()
+        self.opt_G.count_step()
         with torch.no_grad() if self.manual_backward else nullcontext():
             stats = self._step(x_real, z_d, z_g, y_real, y_d, y_g, y_wrong)
         self.steps += 1
@@ -137,14 +141,14 @@ class GAN:
                 self.loss(logits_fake, 0.0) + self.loss(logits_wrong, 0.0))
         grads = torch.autograd.grad(d_loss, self.D.parameters())      # ∂L/∂θ, straight to Adam
         stats = d_step_stats(d_loss, logits_real, logits_fake)    # its graph is spent: keep the numbers
-        self.opt_D.step(grads)
+        self.opt_D.update(grads)
 
         # G step, on fresh noise. Only G's gradients are asked for: D is not updated here.
         logits_gen = self.D(self.G(z_g, y_g), y_g)                  # (B, 1)
         g_loss = self.g_loss(logits_gen)
         grads = torch.autograd.grad(g_loss, self.G.parameters())
         stats["g_loss"] = g_loss.detach()
-        self.opt_G.step(grads)
+        self.opt_G.update(grads)
         return stats
 
     def _manual_step(self, x_real, z_d, z_g, y_real, y_d, y_g, y_wrong):
@@ -166,7 +170,7 @@ class GAN:
             self.D.backward(grad_logits, input_grad=False)          # the images are data: no ∂L/∂x
         d_loss = sum(w * self.loss(l, target) for l, target, w in zip(logits, targets, weights))
         stats = d_step_stats(d_loss, logits[0], logits[1])
-        self.opt_D.step()
+        self.opt_D.update()
 
         # G step: ∂L/∂x_fake flows back through D (its own gradients are not needed), then G.
         x_gen = self.G(z_g, y_g)                                    # (B, 784)
@@ -175,7 +179,7 @@ class GAN:
         self.G.zero_grad()
         self.G.backward(grad_x_gen, input_grad=False)             # z is noise: no ∂L/∂z
         stats["g_loss"] = self.g_loss(logits_gen)
-        self.opt_G.step()
+        self.opt_G.update()
         return stats
 
     def _d_calls(self, batch, n_batches):

@@ -63,16 +63,30 @@ class Adam:
         self.m = [torch.zeros_like(p) for p in self.params]   # first moment, like each p
         self.v = [torch.zeros_like(p) for p in self.params]   # second moment
 
-    @torch.no_grad()
     def step(self, grads=None):
-        """One update, from ``grads`` (one per parameter, in order) or else from each ``p.grad``."""
+        """One Adam step: count it, then update every parameter (``grads`` as in ``update``)."""
+        self.count_step()
+        self.update(grads)
+
+    @torch.no_grad()
+    def count_step(self):
+        r"""$t \leftarrow t + 1$, and the bias corrections $1-\beta_1^t$ and $\sqrt{1-\beta_2^t}$ for it.
+
+        They are 0-dim tensors on the parameters' device: counting never reads a number back
+        to the host, so a GPU never waits for it, and a compiled step (which takes them as
+        inputs) is the same graph whatever t is.
+        """
         beta1, beta2 = self.betas
-        # t and the bias corrections are 0-dim tensors on the parameters' device: the
-        # update never reads a number back to the host, so a GPU never waits for it, and
-        # a compiled step replays it as it is whatever t is.
         self.t += 1
-        bias1 = 1 - beta1 ** self.t                                      # 1 - β1^t
-        bias2_sqrt = (1 - beta2 ** self.t).sqrt()                        # sqrt(1 - β2^t)
+        dtype = self.params[0].dtype            # t counts in float64; the factors join the update in θ's dtype
+        self.bias1 = (1 - beta1 ** self.t).to(dtype)                     # 1 - β1^t
+        self.bias2_sqrt = (1 - beta2 ** self.t).sqrt().to(dtype)         # sqrt(1 - β2^t)
+
+    @torch.no_grad()
+    def update(self, grads=None):
+        """Update every parameter from ``grads`` (one per parameter, in order), or else from
+        each ``p.grad``, with the bias corrections of the step counted last."""
+        beta1, beta2 = self.betas
         # torch._foreach_op(tensors, ...) applies op to every tensor of a list in one call:
         # the same arithmetic as a Python loop over the parameters, one line per formula,
         # without paying Python's overhead once per tensor (12 tensors in a GAN's D and G).
@@ -84,11 +98,11 @@ class Adam:
         torch._foreach_mul_(v, beta2)
         torch._foreach_addcmul_(v, g, g, value=1 - beta2)               # v = β2 v + (1 - β2) g²
         d = torch._foreach_sqrt(v)
-        torch._foreach_div_(d, bias2_sqrt)
+        torch._foreach_div_(d, self.bias2_sqrt)
         torch._foreach_add_(d, self.eps)                                # sqrt(v̂) + ε
         # θ -= η m̂ / (sqrt(v̂) + ε) is θ += m / d with d = -(sqrt(v̂) + ε)(1 - β1^t)/η:
         # addcdiv takes its factor only as a Python number, and here 1 - β1^t is a tensor
-        torch._foreach_mul_(d, -bias1 / self.lr)
+        torch._foreach_mul_(d, -self.bias1 / self.lr)
         torch._foreach_addcdiv_(params, m, d)
 
     def zero_grad(self):

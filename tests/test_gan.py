@@ -81,10 +81,10 @@ def gradients_given_to_adam(gan):
     """Record, at each step, the gradients each optimizer receives: {"D": [...], "G": [...]}."""
     seen = {}
     for name, opt in (("D", gan.opt_D), ("G", gan.opt_G)):
-        def record(grads=None, name=name, opt=opt, step=opt.step):
+        def record(grads=None, name=name, opt=opt, update=opt.update):
             seen[name] = [g.clone() for g in grads] if grads is not None else [p.grad.clone() for p in opt.params]
-            step(grads)
-        opt.step = record
+            update(grads)
+        opt.update = record
     return seen
 
 
@@ -106,10 +106,10 @@ def test_d_step_leaves_g_unchanged(manual):
     gan = GAN(**SMALL, manual_backward=manual)
     x, z_d, z_g = next(batches(torch.float32, "cpu"))
     G_before = gan.G.state_dict()
-    opt_G_step = gan.opt_G.step
-    gan.opt_G.step = lambda grads=None: None         # run the step with G's update switched off
+    opt_G_update = gan.opt_G.update
+    gan.opt_G.update = lambda grads=None: None       # run the step with G's update switched off
     gan.step(x, z_d, z_g)
-    gan.opt_G.step = opt_G_step
+    gan.opt_G.update = opt_G_update
     for k, v in gan.G.state_dict().items():
         assert torch.equal(v, G_before[k]), k
     # ...while D did move
