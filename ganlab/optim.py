@@ -62,6 +62,7 @@ class Adam:
         self.t = torch.zeros((), dtype=torch.float64, device=self.params[0].device)   # steps taken
         self.m = [torch.zeros_like(p) for p in self.params]   # first moment, like each p
         self.v = [torch.zeros_like(p) for p in self.params]   # second moment
+        self.bias1 = self.bias2_sqrt = None                   # set by count_step, for the step being taken
 
     def step(self, grads=None):
         """One Adam step: count it, then update every parameter (``grads`` as in ``update``)."""
