@@ -1,9 +1,9 @@
 r"""Optimizers from tensor ops: SGD with momentum, and Adam.
 
-Each one reads ``p.grad`` for every parameter ``p`` and updates ``p`` in place under
-``torch.no_grad()`` (the update itself must not be recorded by autograd). The
-arithmetic follows ``torch.optim.SGD`` and ``torch.optim.Adam`` step for step, so
-the two agree to float rounding.
+Each one reads ``p.grad`` for every parameter ``p`` (Adam can also be handed the
+gradients directly) and updates ``p`` in place under ``torch.no_grad()`` (the update
+itself must not be recorded by autograd). The arithmetic follows ``torch.optim.SGD``
+and ``torch.optim.Adam`` step for step, so the two agree to float rounding.
 """
 import torch
 
