@@ -248,6 +248,8 @@ def ema_decay(ema, steps):
 
 
 def set_grads(params, grads):
+    """Store each gradient in its parameter's ``.grad``, where an optimizer's ``step()`` reads
+    it: the convention lessons 6, 10 and 14 teach (``GAN.step`` hands them to Adam directly)."""
     for p, g in zip(params, grads):
         p.grad = g
 
