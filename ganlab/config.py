@@ -23,14 +23,23 @@ class Config:
     # optimization
     batch_size: int = 100           # images per step (and noise vectors per step)
     lr: float = 2e-4                # Adam learning rate, for G and D alike
+    lr_d: float | None = None       # D's own learning rate (two time-scale update rule); None = lr
+    lr_g: float | None = None       # G's own learning rate; None = lr
     beta1: float = 0.5              # Adam β₁: 0.5 damps the momentum that makes the game oscillate
     beta2: float = 0.999            # Adam β₂, torch's default
+    loss: str = "bce"               # bce | lsgan | hinge | wgan-gp: the game D and G play, on D's logits
     stable_loss: bool = True        # BCE on logits (stable) instead of sigmoid then BCE
     real_label: float = 0.9         # target for real images in the D step (0.9 = one-sided smoothing)
     g_loss: str = "non_saturating"  # or "saturating", log(1 - D(G(z))) as V is written
     ema: float = 0.999              # decay of the averaged copy of G used for samples (0 = off)
     dropout: float = 0.5            # dropout in D's hidden layers: keeps D from memorizing the data
     minibatch_std: bool = False     # append the batch's feature spread to D's last layer (fights collapse)
+    translation: float = 0.0        # D sees images shifted by up to this share of the side (DiffAugment)
+    cutout: float = 0.0             # ... with a square of this share of the side erased (0 = off)
+    r1: float = 0.0                 # γ of the R1 penalty on D's gradient at real images (0 = off)
+    r1_every: int = 1               # lazy R1: add it every k steps, k times as strong
+    gp: float = 0.0                 # λ of the WGAN-GP gradient penalty (0 = off; 10 with --loss wgan-gp)
+    spectral_norm: bool = False     # divide D's weights by their largest singular values
     conditional: bool = False       # condition G and D on the class (one-hot digit appended to z and x)
     mismatched_labels: bool = True  # conditional only: D also learns that real images with wrong labels are fake
     # length: steps wins when both are given
@@ -76,16 +85,34 @@ def make_config(recipe="ganlab", **overrides):
     if recipe not in RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
     cfg = replace(Config(recipe=recipe), **RECIPES[recipe])
-    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+    cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+    if cfg.loss == "wgan-gp" and overrides.get("gp") is None:
+        cfg = replace(cfg, gp=10.0)                         # the penalty weight of the WGAN-GP paper
+    return cfg
 
 
 def validate(cfg):
     """Raise ValueError with one clear sentence for any value training cannot use."""
     from ganlab.data import DATASETS
+    from ganlab.objective import LOSSES
     checks = [
         (cfg.dataset in DATASETS, f"unknown dataset {cfg.dataset!r}: choose one of {', '.join(DATASETS)}"),
         (cfg.batch_size > 0, f"--batch-size must be positive, got {cfg.batch_size}"),
         (cfg.lr > 0, f"--lr must be positive, got {cfg.lr}"),
+        ((cfg.lr_d or 1) > 0 and (cfg.lr_g or 1) > 0, "--lr-d and --lr-g must be positive"),
+        (cfg.loss in LOSSES, f"unknown loss {cfg.loss!r}: choose one of {', '.join(LOSSES)}"),
+        (0 <= cfg.translation < 0.5 and 0 <= cfg.cutout < 1, "--translation must lie in [0, 0.5) and --cutout in [0, 1)"),
+        (cfg.r1 >= 0 and cfg.gp >= 0, "--r1 and --gp cannot be negative"),
+        (cfg.r1_every >= 1, "--r1-every must be at least 1"),
+        (cfg.backend != "manual" or not (cfg.r1 or cfg.gp),
+         "R1 and the gradient penalty need second derivatives, which the manual backend does not "
+         "write by hand: use --backend tensor for them"),
+        (not ((cfg.r1 or cfg.gp) and (cfg.compile or cfg.minibatch_std)),
+         "--r1 and --gp work with neither --compile nor --minibatch-std"),
+        (cfg.backend != "reference" or (cfg.loss == "bce" and not (cfg.translation or cfg.cutout or cfg.r1
+                                                                   or cfg.gp or cfg.spectral_norm)),
+         "the reference twin is the classic GAN: --backend reference takes none of --loss, "
+         "--translation, --cutout, --r1, --gp, --spectral-norm"),
         (cfg.epochs > 0 or cfg.steps > 0, "--epochs or --steps must be positive"),
         (cfg.epochs >= 0 and cfg.steps >= 0, "--epochs and --steps cannot be negative"),
         (cfg.latent_dim > 0 and cfg.hidden_dim > 0, "--latent-dim and --hidden-dim must be positive"),

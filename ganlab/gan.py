@@ -20,6 +20,12 @@ $$\mathcal{L}_D = \mathrm{BCE}(D(x \mid y), 1)
 Without that third term D can tell real from fake by looks alone, never learns to read
 the label, and G learns to ignore it (``docs/theory/conditional.md`` shows both runs).
 
+Beyond the classic game, D's loss can be another one written on its logits (``loss``:
+least squares, hinge, Wasserstein, see ``ganlab.objective``), D can see every image
+through a random differentiable augmentation (``ganlab.augment``), have a gradient
+penalty added (R1 or WGAN-GP, ``ganlab.penalties``) and its weights spectrally
+normalized (``ganlab.spectral_norm``); D and G can learn at different rates.
+
 The gradients come either from autograd or from the hand-written backward passes of
 every layer (``manual_backward=True``); both give the same numbers.
 
@@ -31,15 +37,17 @@ from contextlib import nullcontext
 
 import torch
 
-from ganlab.activations import sigmoid, sigmoid_backward
-from ganlab.losses import bce, bce_backward, bce_with_logits, bce_with_logits_backward
+from ganlab.augment import SIDE, DiffAugment
 from ganlab.models import Discriminator, Generator
+from ganlab.objective import Objective
 from ganlab.optim import Adam
+from ganlab.penalties import gradient_penalty, r1_penalty
 
 
 class GAN:
     """G and D with their Adam optimizers, an optional averaged copy of G, and ``step``.
 
+    ``loss``: ``"bce"``, ``"lsgan"``, ``"hinge"`` or ``"wgan-gp"`` (``ganlab.objective``).
     ``stable_loss``: BCE on logits (True) or the sigmoid then BCE on probabilities (False,
     as the classic recipe does). ``real_label``: the target for real images in the D
     step (1.0, or 0.9 for one-sided label smoothing). ``g_loss``: ``"non_saturating"``
@@ -47,6 +55,11 @@ class GAN:
     ``dropout``: the probability of zeroing each hidden unit of D during training.
     ``minibatch_std``: give D's last layer the batch's feature spread as one more input.
     ``num_classes``: 0 for the classic GAN; 10 for a GAN conditioned on the digit.
+    ``lr_d``, ``lr_g``: each network's learning rate (None = ``lr``).
+    ``translation``, ``cutout``: D sees every image shifted and partly erased (0 = off).
+    ``r1``: $\\gamma$ of the R1 penalty (0 = off), added every ``r1_every`` steps.
+    ``gp``: $\\lambda$ of the WGAN-GP penalty (0 = off). ``spectral_norm``: D's weights
+    divided by their spectral norms.
     ``compile``: run each step through ``torch.compile`` (the first steps wait for it).
     """
 
@@ -54,18 +67,27 @@ class GAN:
                  lr=2e-4, betas=(0.9, 0.999), stable_loss=True, real_label=1.0,
                  g_loss="non_saturating", ema=0.0, dropout=0.0, minibatch_std=False, num_classes=0,
                  manual_backward=False, compile=False, device=None, dtype=torch.float32, generator=None,
-                 seed=0):
-        if g_loss not in ("non_saturating", "saturating"):
-            raise ValueError(f"unknown generator loss {g_loss!r}")
+                 seed=0, loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0,
+                 r1=0.0, r1_every=1, gp=0.0, spectral_norm=False):
+        self.objective = Objective(loss, real_label, stable_loss, g_loss)
+        if manual_backward and (r1 or gp):
+            raise ValueError("R1 and the gradient penalty need second derivatives, which the manual "
+                             "backend does not write by hand; use the autograd backend for them")
+        if (r1 or gp) and (compile or minibatch_std):
+            raise ValueError("R1 and the gradient penalty work with neither --compile nor --minibatch-std")
+        if (translation or cutout) and image_dim != SIDE * SIDE:
+            raise ValueError("augmentation shifts and erases 28 x 28 images: image_dim must be 784")
         self.num_classes = num_classes
         self.G = Generator(latent_dim, hidden_dim, image_dim, device, dtype, generator, num_classes)
-        # dropout draws from its own generator, saved in checkpoints, so a resumed run is exact
+        # D's own random numbers (dropout masks, augmentations, penalty points) come from one
+        # generator, saved in checkpoints, so that a resumed run is exact
         self.dropout_rng = torch.Generator(device=device or "cpu").manual_seed(seed + 3)
         self.D = Discriminator(image_dim, hidden_dim, slope, dropout, minibatch_std, device, dtype,
-                               generator, self.dropout_rng, num_classes)
-        self.opt_G = Adam(self.G.parameters(), lr=lr, betas=betas)
-        self.opt_D = Adam(self.D.parameters(), lr=lr, betas=betas)
-        self.stable_loss, self.real_label, self.g_loss_kind = stable_loss, real_label, g_loss
+                               generator, self.dropout_rng, num_classes, spectral_norm)
+        self.augment = DiffAugment(translation, cutout, self.dropout_rng) if translation or cutout else None
+        self.opt_G = Adam(self.G.parameters(), lr=lr_g or lr, betas=betas)
+        self.opt_D = Adam(self.D.parameters(), lr=lr_d or lr, betas=betas)
+        self.r1, self.r1_every, self.gp = r1, r1_every, gp
         # minibatch-std makes D's answer for one image depend on the rest of its batch, so
         # then real and fake batches must go through D separately (see judge)
         self.separate_batches = minibatch_std
@@ -80,29 +102,25 @@ class GAN:
         if self.G_ema:
             self.G_ema.load_state_dict(self.G.state_dict())
 
-    # ---- the loss on D's logits, and its gradient for the hand-written path -------------
-    def loss(self, logits, target):
-        r"""BCE between $D = \sigma(\ell)$ and ``target``, stable or as the classic recipe has it."""
-        if self.stable_loss:
-            return bce_with_logits(logits, target)
-        return bce(sigmoid(logits), target)
+    @property
+    def real_label(self):
+        return self.objective.real_label
 
-    def loss_grad(self, logits, target):
-        r"""$\partial\,\mathrm{BCE} / \partial \ell$, written out by hand (see ``loss``)."""
-        if self.stable_loss:
-            return bce_with_logits_backward(logits, target)
-        p = sigmoid(logits)
-        return sigmoid_backward(p, bce_backward(p, target))
+    # ---- the D loss from D's logits on each batch, and its gradients -----------------------
+    def d_loss(self, logits):
+        r"""real(ℓ_real) + fake(ℓ_fake); with wrongly labelled reals, real + ½[fake(ℓ_fake) + fake(ℓ_wrong)]."""
+        real, *fakes = logits
+        return self.objective.real(real) + sum(self.objective.fake(f) for f in fakes) / len(fakes)
 
-    def g_loss(self, logits_fake):
-        if self.g_loss_kind == "non_saturating":
-            return self.loss(logits_fake, 1.0)              # -E[log D(G(z))]
-        return -self.loss(logits_fake, 0.0)                 # E[log(1 - D(G(z)))]
+    def d_loss_grad(self, i, logits, n_batches):
+        """∂(``d_loss``)/∂ℓ for the logits of batch ``i`` of ``n_batches`` (0 = the reals), by hand."""
+        if i == 0:
+            return self.objective.real_grad(logits)
+        return self.objective.fake_grad(logits) / (n_batches - 1)
 
-    def g_loss_grad(self, logits_fake):
-        if self.g_loss_kind == "non_saturating":
-            return self.loss_grad(logits_fake, 1.0)
-        return -self.loss_grad(logits_fake, 0.0)
+    def see(self, x):
+        """What D is shown of the images ``x`` (B, 784): x itself, or a random augmentation of it."""
+        return self.augment(x) if self.augment else x
 
     # ---- one round of the game ----------------------------------------------------------
     def step(self, x_real, z_d, z_g, y_real=None, y_d=None, y_g=None, y_wrong=None):
@@ -116,7 +134,7 @@ class GAN:
         D(x) and ``d_fake`` = mean D(G(z)), both measured during the D step.
         """
         if self.compiled:   # a compiled step cannot draw from a torch.Generator: draw for it
-            self.D.draw_dropout_ahead(self._d_calls(len(x_real), 2 if y_wrong is None else 3))
+            self._draw_ahead(len(x_real), 2 if y_wrong is None else 3)
         # Adam's step counts, and the bias corrections made from them, advance out here:
         # inside a compiled step they would be worked out afresh in every loop over a weight
         self.opt_D.count_step()
@@ -132,20 +150,22 @@ class GAN:
         # D step. G's output is computed without a graph: the D step must leave G untouched.
         with torch.no_grad():
             x_fake = self.G(z_d, y_d)                                           # (B, 784)
-        if y_wrong is None:
-            logits_real, logits_fake = self.judge((x_real, y_real), (x_fake, y_d))  # (B, 1) each
-            d_loss = self.loss(logits_real, self.real_label) + self.loss(logits_fake, 0.0)
-        else:                               # matching-aware: a real image, wrongly labelled, is fake too
-            logits_real, logits_fake, logits_wrong = self.judge((x_real, y_real), (x_fake, y_d), (x_real, y_wrong))
-            d_loss = self.loss(logits_real, self.real_label) + 0.5 * (
-                self.loss(logits_fake, 0.0) + self.loss(logits_wrong, 0.0))
+        batches = [(x_real, y_real), (x_fake, y_d)] + ([(x_real, y_wrong)] if y_wrong is not None else [])
+        lazy_r1 = self.r1 and self.steps % self.r1_every == 0
+        logits, seen = self.judge(*batches, input_grad=lazy_r1)                # (B, 1) each
+        d_loss = self.d_loss(logits)
+        if lazy_r1:                 # every k steps, k times as strong: the same penalty on average
+            d_loss = d_loss + self.r1_every * r1_penalty(logits[0], seen, self.r1)
+        if self.gp:
+            B = len(x_real)
+            d_loss = d_loss + gradient_penalty(self.D, seen[:B], seen[B:2 * B], self.gp, self.dropout_rng, y_real)
         grads = torch.autograd.grad(d_loss, self.D.parameters())      # ∂L/∂θ, straight to Adam
-        stats = d_step_stats(d_loss, logits_real, logits_fake)    # its graph is spent: keep the numbers
+        stats = self.d_step_stats(d_loss, logits)                 # its graph is spent: keep the numbers
         self.opt_D.update(grads)
 
         # G step, on fresh noise. Only G's gradients are asked for: D is not updated here.
-        logits_gen = self.D(self.G(z_g, y_g), y_g)                  # (B, 1)
-        g_loss = self.g_loss(logits_gen)
+        logits_gen = self.D(self.see(self.G(z_g, y_g)), y_g)       # (B, 1)
+        g_loss = self.objective.g(logits_gen)
         grads = torch.autograd.grad(g_loss, self.G.parameters())
         stats["g_loss"] = g_loss.detach()
         self.opt_G.update(grads)
@@ -156,49 +176,65 @@ class GAN:
         # to all of D's logits is each batch's own gradient, side by side.
         x_fake = self.G(z_d, y_d)                                   # (B, 784)
         batches = [(x_real, y_real), (x_fake, y_d)] + ([(x_real, y_wrong)] if y_wrong is not None else [])
-        targets = [self.real_label, 0.0, 0.0][:len(batches)]
-        weights = [1.0, 1.0] if y_wrong is None else [1.0, 0.5, 0.5]
         self.D.zero_grad()
-        if self.separate_batches:
+        if self.separate_batches:           # D's answers depend on the batch: one pass (and backward) each
+            seen = self.see(torch.cat([x for x, _ in batches])).split(len(x_real))
             logits = []
-            for batch, target, w in zip(batches, targets, weights):
-                logits.append(self.D(*batch))                       # (B, 1)
-                self.D.backward(w * self.loss_grad(logits[-1], target), input_grad=False)
+            for i, (x, (_, y)) in enumerate(zip(seen, batches)):
+                logits.append(self.D(x, y))                         # (B, 1)
+                self.D.backward(self.d_loss_grad(i, logits[-1], len(batches)), input_grad=False)
         else:
-            logits = self.judge(*batches)                           # one forward pass of 2B (or 3B)
-            grad_logits = torch.cat([w * self.loss_grad(l, target) for l, target, w in zip(logits, targets, weights)])
+            logits, _ = self.judge(*batches)                        # one forward pass of 2B (or 3B)
+            grad_logits = torch.cat([self.d_loss_grad(i, l, len(logits)) for i, l in enumerate(logits)])
             self.D.backward(grad_logits, input_grad=False)          # the images are data: no ∂L/∂x
-        d_loss = sum(w * self.loss(l, target) for l, target, w in zip(logits, targets, weights))
-        stats = d_step_stats(d_loss, logits[0], logits[1])
+        stats = self.d_step_stats(self.d_loss(logits), logits)
         self.opt_D.update()
 
-        # G step: ∂L/∂x_fake flows back through D (its own gradients are not needed), then G.
+        # G step: ∂L/∂x_fake flows back through D (its own gradients are not needed), then
+        # back through the augmentation, then through G.
         x_gen = self.G(z_g, y_g)                                    # (B, 784)
-        logits_gen = self.D(x_gen, y_g)                             # (B, 1)
-        grad_x_gen = self.D.backward(self.g_loss_grad(logits_gen), param_grads=False)
+        logits_gen = self.D(self.see(x_gen), y_g)                   # (B, 1)
+        grad_x = self.D.backward(self.objective.g_grad(logits_gen), param_grads=False)
+        if self.augment:
+            grad_x = self.augment.backward(grad_x)
         self.G.zero_grad()
-        self.G.backward(grad_x_gen, input_grad=False)             # z is noise: no ∂L/∂z
-        stats["g_loss"] = self.g_loss(logits_gen)
+        self.G.backward(grad_x, input_grad=False)                   # z is noise: no ∂L/∂z
+        stats["g_loss"] = self.objective.g(logits_gen)
         self.opt_G.update()
         return stats
 
-    def _d_calls(self, batch, n_batches):
-        """The batch size of each call to D in one step, in order: the D step's, then G's."""
-        d_step = [batch] * n_batches if self.separate_batches else [batch * n_batches]
-        return d_step + [batch]
+    def _draw_ahead(self, batch, n_batches):
+        """Draw the step's random numbers before a compiled step, in the order eager code draws
+        them: per call to D, the augmentation's, then the dropout masks layer by layer."""
+        for rows, d_calls in [(batch * n_batches, [batch] * n_batches if self.separate_batches else [batch * n_batches]),
+                              (batch, [batch])]:          # the D step's calls, then the G step's
+            if self.augment:
+                self.augment.draw_ahead(rows, self.D.layers[0].W.device)
+            self.D.draw_dropout_ahead(d_calls)
 
-    def judge(self, *batches):
-        """D's logits for each (images, labels) batch, from one pass over their concatenation.
+    def judge(self, *batches, input_grad=False):
+        """D's logits for each (images, labels) batch, and the images as D saw them (stacked).
 
-        Row by row this is the same arithmetic as one call per batch, in half (or a third)
-        as many, larger, matrix multiplies. Not with minibatch-std, whose feature depends on
-        the batch: then each batch goes through D on its own.
+        All batches are augmented together, then go through D in one pass over their
+        concatenation: row by row the same arithmetic as one call per batch, in half (or
+        a third) as many, larger, matrix multiplies. Not with minibatch-std, whose
+        feature depends on the batch: then each batch goes through D on its own.
+        ``input_grad``: the stacked images require grad, for a penalty on ∇ₓD.
         """
+        seen = self.see(torch.cat([x for x, _ in batches]))        # (2B, 784) or (3B, 784)
+        if input_grad:
+            seen.requires_grad_(True)
+        sizes = [len(x) for x, _ in batches]
         if self.separate_batches:
-            return [self.D(x, y) for x, y in batches]
-        x = torch.cat([x for x, _ in batches])                      # (2B, 784) or (3B, 784)
+            return [self.D(x, y) for x, (_, y) in zip(seen.split(sizes), batches)], seen
         y = None if batches[0][1] is None else torch.cat([y for _, y in batches])
-        return self.D(x, y).split([len(x) for x, _ in batches])
+        return self.D(seen, y).split(sizes), seen
+
+    def d_step_stats(self, d_loss, logits):
+        """What the D step logs: its loss, and D's mean output on the real and the fake images."""
+        return {"d_loss": d_loss.detach(),
+                "d_real": self.objective.prob(logits[0].detach()).mean(),
+                "d_fake": self.objective.prob(logits[1].detach()).mean()}
 
     @torch.no_grad()
     def _update_ema(self):
@@ -253,9 +289,3 @@ def set_grads(params, grads):
     for p, g in zip(params, grads):
         p.grad = g
 
-
-def d_step_stats(d_loss, logits_real, logits_fake):
-    """What the D step logs: its loss, and D's mean output on the real and the fake images."""
-    return {"d_loss": d_loss.detach(),
-            "d_real": sigmoid(logits_real.detach()).mean(),
-            "d_fake": sigmoid(logits_fake.detach()).mean()}

@@ -19,3 +19,7 @@ class Layer:
 
     def parameters(self):
         return []
+
+    def buffers(self):
+        """State that is saved with the model but not learned by gradient descent, by name."""
+        return {}

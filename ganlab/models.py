@@ -5,8 +5,8 @@ units, images of 28 × 28 = 784 pixels.
 
     G: z (B, 64) -> Linear -> ReLU -> Linear -> ReLU -> Linear -> Tanh -> x (B, 784) in [-1, 1]
     D: x (B, 784) -> Linear -> LeakyReLU(0.2) -> Linear -> LeakyReLU(0.2) -> Linear -> logit (B, 1)
-       (optionally with Dropout after each LeakyReLU, and the minibatch standard
-       deviation appended before the last Linear)
+       (optionally with Dropout after each LeakyReLU, the minibatch standard
+       deviation appended before the last Linear, and spectrally normalized weights)
 
 With ``num_classes`` > 0 both are *conditional* (``ganlab.conditional``): they also take
 a batch of class labels, appended to their input as one-hot vectors.
@@ -23,6 +23,7 @@ from ganlab.dropout import Dropout
 from ganlab.minibatch_std import MinibatchStd
 from ganlab.linear import Linear
 from ganlab.sequential import Sequential
+from ganlab.spectral_norm import SpectralNormLinear
 
 LATENT_DIM = 64
 HIDDEN_DIM = 256
@@ -87,17 +88,18 @@ class Discriminator(Conditional):
 
     def __init__(self, image_dim=IMAGE_DIM, hidden_dim=HIDDEN_DIM, slope=0.2, dropout=0.0,
                  minibatch_std=False, device=None, dtype=torch.float32, generator=None,
-                 dropout_generator=None, num_classes=0):
+                 dropout_generator=None, num_classes=0, spectral_norm=False):
         kw = dict(device=device, dtype=dtype, generator=generator)
+        Dense = SpectralNormLinear if spectral_norm else Linear     # W / σ(W): every layer 1-Lipschitz
         # dropout after each hidden activation, only when asked for, so that without it
         # the layer indices (and state_dict keys) are the classic 0, 2, 4
         def drop():
             return [Dropout(dropout, dropout_generator)] if dropout else []
         super().__init__(
-            Linear(image_dim + num_classes, hidden_dim, **kw), LeakyReLU(slope), *drop(),
-            Linear(hidden_dim, hidden_dim, **kw), LeakyReLU(slope), *drop(),
+            Dense(image_dim + num_classes, hidden_dim, **kw), LeakyReLU(slope), *drop(),
+            Dense(hidden_dim, hidden_dim, **kw), LeakyReLU(slope), *drop(),
             *([MinibatchStd()] if minibatch_std else []),
-            Linear(hidden_dim + int(minibatch_std), 1, **kw),
+            Dense(hidden_dim + int(minibatch_std), 1, **kw),
         )
         self.num_classes = num_classes
         self.scale_label_weights(image_dim)

@@ -43,11 +43,12 @@ class Sequential(Layer):
             p.grad = None
 
     def state_dict(self):
-        return {name: p.detach().clone() for name, p in self.named_parameters().items()}
+        """Parameters (and buffers, such as spectral norm's u and v) by name, as copies."""
+        return {name: p.detach().clone() for name, p in self.named_tensors().items()}
 
     def load_state_dict(self, state):
         """Copy tensors in place; a missing key or a wrong shape raises ``ValueError``."""
-        own = self.named_parameters()
+        own = self.named_tensors()
         if set(state) != set(own):
             raise ValueError(f"state dict keys {sorted(state)} do not match the model's {sorted(own)}")
         for name, tensor in state.items():
@@ -64,4 +65,11 @@ class Sequential(Layer):
             if isinstance(layer, Linear):
                 named[f"{i}.weight"] = layer.W
                 named[f"{i}.bias"] = layer.b
+        return named
+
+    def named_tensors(self):
+        """``named_parameters`` and every layer's buffers (``"0.u"``, ...): all a model's state."""
+        named = self.named_parameters()
+        for i, layer in enumerate(self.layers):
+            named.update({f"{i}.{name}": t for name, t in layer.buffers().items()})
         return named

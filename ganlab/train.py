@@ -49,7 +49,9 @@ def build_model(cfg, device):
                              "use it with --recipe seed or --no-stable-loss")
         return ReferenceGAN(**common)
     return GAN(**common, stable_loss=cfg.stable_loss, manual_backward=cfg.backend == "manual",
-               compile=cfg.compile, seed=cfg.seed)
+               compile=cfg.compile, seed=cfg.seed, loss=cfg.loss, lr_d=cfg.lr_d, lr_g=cfg.lr_g,
+               translation=cfg.translation, cutout=cfg.cutout, r1=cfg.r1, r1_every=cfg.r1_every,
+               gp=cfg.gp, spectral_norm=cfg.spectral_norm)
 
 
 def prepare_out_dir(out_dir, resume, overwrite):
