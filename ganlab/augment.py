@@ -19,9 +19,9 @@ erased digits.
 The two augmentations, per image (``T`` draws new ones at every call):
 
 - **translation** by $(\delta_y, \delta_x)$ whole pixels, each uniform in
-  $\{-s, \dots, s\}$ with $s$ = ``round(translation · 28)``; the pixels shifted in are
+  $\{-s, \dots, s\}$ with $s$ = ``translation`` · 28, rounded; the pixels shifted in are
   background ($-1$):  $T(x)_{ij} = x_{i - \delta_y,\, j - \delta_x}$.
-- **cutout**: a square of side ``round(cutout · 28)`` at a uniform random centre is set
+- **cutout**: a square of side ``cutout`` · 28 (rounded) at a uniform random centre is set
   to background: $T(x) = m \odot x + (1 - m)(-1)$ with $m$ the keep-mask.
 
 Backward (the manual backend): translation is a permutation of pixels with some dropped,
@@ -64,15 +64,15 @@ def cutout_mask(B, size, centre_y, centre_x, device=None, dtype=torch.float32):
 class DiffAugment(Layer):
     """Random translation and cutout of flattened images (B, 784), with their backward.
 
-    ``translation``: the largest shift as a share of the side (1/8 shifts by up to 3
+    ``translation``: the largest shift as a share of the side (1/8 shifts by up to 4
     pixels, 0 = none); ``cutout``: the erased square's side as a share of the side
     (0.5 erases 14 x 14, 0 = none). ``generator`` makes the draws reproducible (and
     resumable: its state is saved in checkpoints).
     """
 
     def __init__(self, translation=0.125, cutout=0.5, generator=None):
-        self.max_shift = round(translation * SIDE)
-        self.size = round(cutout * SIDE)
+        self.max_shift = int(translation * SIDE + 0.5)       # rounded half up: 0.125 · 28 = 3.5 -> 4
+        self.size = int(cutout * SIDE + 0.5)
         self.generator = generator
         self.drawn = []                  # draws made ahead of time (for a compiled step), used first
 

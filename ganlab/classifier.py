@@ -48,6 +48,7 @@ class Reference:
     net: LeNet
     accuracy: float              # on held-out digits
     train_images: torch.Tensor   # (N, 784) the digits a GAN would train on
+    train_labels: torch.Tensor   # (N,) their digits
     test_images: torch.Tensor    # (M, 784) held-out digits: the real-data floor
     test_labels: torch.Tensor    # (M,) their digits
     source: str
@@ -114,4 +115,4 @@ def load_reference(dataset="mnist", data_dir=None, log=print):
         net = train_classifier(x_tr, y_tr, epochs=2 if tag == "full" else 8)
         acc = accuracy(net, x_te, y_te)
         save_checkpoint({"model": net.state_dict(), "config": {"accuracy": acc, "source": source}}, cache)
-    return Reference(net.eval(), acc, x_tr, x_te, y_te, source)
+    return Reference(net.eval(), acc, x_tr, y_tr, x_te, y_te, source)

@@ -139,12 +139,13 @@ def compare(steps, device, dataset, data_dir, out_dir):
 @click.option("--dataset", default="mnist", show_default=True, help="Real digits to compare with (mnist or mnist-sample).")
 @click.option("--data-dir", default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+@click.option("--per-class", is_flag=True, help="Also FID and recall within each digit (variety inside a class).")
 @friendly_errors
-def evaluate(source, n, dataset, data_dir, as_json):
+def evaluate(source, n, dataset, data_dir, as_json, per_class):
     """Score a checkpoint's samples (or a .pt tensor of images) against real digits."""
     import json
     from ganlab.evaluate import evaluate as run_evaluation, format_table
-    result = run_evaluation(source, n, dataset, data_dir, log=lambda s: click.echo(s, err=True))
+    result = run_evaluation(source, n, dataset, data_dir, log=lambda s: click.echo(s, err=True), per_class=per_class)
     click.echo(json.dumps(result, indent=2) if as_json else "\n".join(format_table(result)))
 
 

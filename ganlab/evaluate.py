@@ -30,15 +30,17 @@ def load_samples(path, n=10_000, seed=0):
     return x[:n], None
 
 
-def evaluate_images(samples, reference, labels=None):
+def evaluate_images(samples, reference, labels=None, per_class=False):
     """All metrics for ``samples`` (N, 784), with the same metric for held-out real digits.
 
     With the ``labels`` a conditional G was asked for, also how often the classifier agrees
     (beside the classifier's own accuracy on real digits, the best such a score can be).
+    ``per_class``: also FID and recall within each digit (see ``per_digit``).
     """
     net = reference.net
     gen = torch.Generator().manual_seed(0)
-    train = reference.train_images[torch.randperm(len(reference.train_images), generator=gen)[:MAX_REAL]]
+    keep = torch.randperm(len(reference.train_images), generator=gen)[:MAX_REAL]
+    train, train_labels = reference.train_images[keep], reference.train_labels[keep]
     f_train, _ = net.embed(train)
     f_fake, p_fake = net.embed(samples)
     f_real, p_real = net.embed(reference.test_images)
@@ -59,7 +61,31 @@ def evaluate_images(samples, reference, labels=None):
         "memorized": memorization(samples, reference.train_images, reference.test_images),
         "memorized_real": memorization(reference.test_images, reference.train_images, reference.test_images),
         **(label_agreement(p_fake, labels) if labels is not None else {}),
+        **({"per_digit": per_digit(f_train, train_labels.cpu(), f_fake, p_fake, labels, f_real, reference.test_labels.cpu())}
+           if per_class else {}),
     }
+
+
+def per_digit(f_train, train_labels, f_fake, p_fake, labels, f_real, real_labels, min_samples=10):
+    """FID and recall within each digit: is there variety *inside* a class, or one image per class?
+
+    Samples are grouped by the digit a conditional G was asked for (``labels``), else by the
+    digit the classifier reads; each group is compared with the training digits of that
+    class. Held-out real digits, grouped by their labels, give the floor beside each number.
+    A digit with fewer than ``min_samples`` samples gets None.
+    """
+    groups = labels.cpu() if labels is not None else p_fake.argmax(1)
+    rows = []
+    for d in range(10):
+        real_d, fake_d, held_d = f_train[train_labels == d], f_fake[groups == d], f_real[real_labels == d]
+        if len(fake_d) < min_samples:
+            rows.append({"digit": d, "n": len(fake_d), "fid": None, "recall": None,
+                         "fid_real": frechet_distance(held_d, real_d), "recall_real": precision_recall(real_d, held_d)[1]})
+            continue
+        rows.append({"digit": d, "n": len(fake_d), "fid": frechet_distance(fake_d, real_d),
+                     "recall": precision_recall(real_d, fake_d)[1],
+                     "fid_real": frechet_distance(held_d, real_d), "recall_real": precision_recall(real_d, held_d)[1]})
+    return rows
 
 
 def label_agreement(probs, labels):
@@ -69,10 +95,10 @@ def label_agreement(probs, labels):
     return {"label_agreement": hits.mean().item(), "label_agreement_per_digit": per_digit}
 
 
-def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print):
+def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print, per_class=False):
     samples, labels = load_samples(path, n)
     reference = load_reference(dataset, data_dir, log=log)
-    return evaluate_images(samples, reference, labels)
+    return evaluate_images(samples, reference, labels, per_class)
 
 
 def format_table(r):
@@ -94,5 +120,12 @@ def format_table(r):
     if "label_agreement" in r:
         per_digit = "  ".join(f"{d}:{a:.0%}" for d, a in enumerate(r["label_agreement_per_digit"]))
         lines += [f"agreement by asked-for digit: {per_digit}"]
+    if "per_digit" in r:
+        lines += ["", f"{'digit':>5s} {'samples':>8s} {'FID':>8s} {'real':>6s} {'recall':>7s} {'real':>6s}"]
+        for row in r["per_digit"]:
+            fid = "-" if row["fid"] is None else f"{row['fid']:.2f}"
+            recall = "-" if row["recall"] is None else f"{row['recall']:.3f}"
+            lines += [f"{row['digit']:>5d} {row['n']:>8d} {fid:>8s} {row['fid_real']:>6.2f} {recall:>7s} {row['recall_real']:>6.3f}"]
+        lines += ["(within each digit: FID and recall against that digit's training images; 'real': held-out digits)"]
     lines += [f"{r['n']} samples; classifier accuracy on held-out digits {r['classifier_accuracy']:.1%}"]
     return lines

@@ -124,7 +124,8 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
         return {"model": model.state_dict(), "config": cfg.to_dict(), "step": step,
                 "noise_rng": noise.get_state(), "history": history}
 
-    watchdog = Watchdog(cached_classifier(cfg.data_dir or None) if cfg.dataset != "fashion-mnist" else None, log=log)
+    watchdog = Watchdog(cached_classifier(cfg.data_dir or None) if cfg.dataset != "fashion-mnist" else None, log=log,
+                        probabilities=cfg.loss == "bce")
     sums, count, t_last = torch.zeros(4, device=device, dtype=torch.float64), 0, time.perf_counter()
     bar = _progress_bar(total, step, progress)
     log = bar.write if bar else log                                  # keep the bar on its own line

@@ -2,6 +2,10 @@
 
 - **D wins**: D(x) near 1 and D(G(z)) near 0 for several log intervals in a row. G's
   gradient then carries little information and its samples stop improving.
+- **D wins quietly**: D(x) well above D(G(z)) (0.8 against 0.1, say) and both flat for
+  many log intervals: no longer a game, D has memorized the training set and G has
+  settled on what it can pass off. Typical of a small data set; the cure is to show D
+  augmented images (``--translation``, ``--cutout``).
 - **Mode collapse**: the digit classifier (when one is cached) sees only a few digits
   among samples from fixed noise, once G has had ``warmup_steps`` to learn (before that
   its samples are blobs, which the classifier reads as one or two digits).
@@ -13,10 +17,14 @@ DOCS = "docs/theory/failure-modes.md"     # the page that explains each symptom
 
 
 class Watchdog:
-    def __init__(self, classifier=None, patience=3, log=print, warmup_steps=1000):
+    def __init__(self, classifier=None, patience=3, log=print, warmup_steps=1000, stall_window=8,
+                 probabilities=True):
         self.classifier, self.patience, self.log = classifier, patience, log
         self.warmup_steps = warmup_steps
+        self.stall_window = stall_window      # log intervals of a flat, lopsided D(x) and D(G(z))
+        self.probabilities = probabilities    # D(x) is a probability (BCE); other losses log raw scores
         self.d_wins_streak = 0
+        self.recent = []
         self.warned = set()
 
     def _warn(self, symptom, message, anchor):
@@ -26,11 +34,23 @@ class Watchdog:
 
     def check_history(self, point):
         """Look at one history point (mean D(x), D(G(z)) over a log interval)."""
+        if not self.probabilities:
+            return
         d_wins = point["d_real"] > 0.95 and point["d_fake"] < 0.05
         self.d_wins_streak = self.d_wins_streak + 1 if d_wins else 0
         if self.d_wins_streak >= self.patience:
             self._warn("d-wins", f"D is winning: D(x) = {point['d_real']:.3f}, D(G(z)) = {point['d_fake']:.3f} "
                        f"for {self.d_wins_streak} log intervals; G learns little now", "d-wins")
+        self.recent = (self.recent + [(point["d_real"], point["d_fake"])])[-self.stall_window:]
+        if len(self.recent) == self.stall_window:
+            real, fake = zip(*self.recent)
+            lopsided = min(real) - max(fake) > 0.4             # D tells them apart every time
+            flat = max(real) - min(real) < 0.1 and max(fake) - min(fake) < 0.1
+            if lopsided and flat:
+                self._warn("d-stalls", f"D is winning and the game has stalled: D(x) ≈ {sum(real) / len(real):.2f}, "
+                           f"D(G(z)) ≈ {sum(fake) / len(fake):.2f}, flat for {self.stall_window} log intervals; "
+                           "D has likely memorized the data. Show it augmented images: "
+                           "--translation 0.125 --cutout 0.5", "d-wins")
 
     @torch.no_grad()
     def check_samples(self, images, step=None, min_digits=5):

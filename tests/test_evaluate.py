@@ -68,3 +68,19 @@ def test_label_agreement_is_the_classifier_accuracy_for_real_digits_and_chance_f
     assert wrong["label_agreement"] < 0.05
     assert all(a > 0.8 for a in right["label_agreement_per_digit"])
     assert "label_agreement" not in evaluate_images(images, reference)       # a classic G: no such row
+
+
+def test_per_digit_scores_tell_variety_within_a_digit_from_one_image_per_digit(reference):
+    x, y = reference.test_images, reference.test_labels
+    real = evaluate_images(x, reference, labels=y, per_class=True)["per_digit"]
+    # one image per digit, repeated with a little noise: the collapse lesson 15 showed
+    firsts = torch.stack([x[y == d][0] for d in range(10)])
+    copies = (firsts.repeat_interleave(100, 0) + 0.02 * torch.randn(1000, 784, generator=torch.Generator().manual_seed(0))).clamp(-1, 1)
+    collapsed = evaluate_images(copies, reference, labels=torch.arange(10).repeat_interleave(100), per_class=True)["per_digit"]
+    assert [r["digit"] for r in real] == list(range(10))
+    for r, c in zip(real, collapsed):
+        assert r["recall"] > 0.6 and c["recall"] < 0.1, r["digit"]
+        assert c["fid"] > 5 * r["fid"], r["digit"]
+    # without asked-for labels, samples are grouped by the digit the classifier reads
+    unlabelled = evaluate_images(copies, reference, per_class=True)["per_digit"]
+    assert sum(r["n"] for r in unlabelled) == 1000 and max(r["recall"] or 0 for r in unlabelled) < 0.1

@@ -178,3 +178,66 @@ def test_compiled_step_matches_the_eager_step(manual, dtype, device):
     # the compiled step drew exactly the dropout masks the eager one did, and left none behind
     assert torch.equal(fused.dropout_rng.get_state(), eager.dropout_rng.get_state())
     assert all(not getattr(layer, "drawn", []) for layer in fused.D.layers)
+
+
+# The techniques for small data, on 28 x 28 images (augmentation needs them), small hidden layers
+MNIST_SIZED = dict(latent_dim=8, hidden_dim=32, image_dim=784)
+TECHNIQUES = {
+    "augment": dict(translation=0.125, cutout=0.5, dropout=0.5, real_label=0.9),
+    "augment+conditional": dict(translation=0.125, cutout=0.5, num_classes=4),
+    "augment+minibatch-std": dict(translation=0.125, cutout=0.25, minibatch_std=True),
+    "spectral-norm+hinge": dict(spectral_norm=True, loss="hinge"),
+    "lsgan+ttur": dict(loss="lsgan", lr_d=4e-4, lr_g=1e-4),
+    "wasserstein": dict(loss="wgan-gp", translation=0.125),
+}
+
+
+@pytest.mark.parametrize("technique", list(TECHNIQUES))
+def test_manual_backward_matches_autograd_for_each_technique_in_float64(technique):
+    settings = TECHNIQUES[technique]
+    a = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), **settings)
+    b = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), manual_backward=True,
+            **settings)
+    grads_a, grads_b = gradients_given_to_adam(a), gradients_given_to_adam(b)
+    for batch in batches(torch.float64, "cpu", steps=4, sizes=MNIST_SIZED, num_classes=a.num_classes):
+        stats_a, stats_b = a.step(*batch), b.step(*batch)
+        for key in stats_a:
+            assert stats_a[key].item() == pytest.approx(stats_b[key].item(), abs=1e-12), key
+        for ga, gb in zip(grads_a["G"] + grads_a["D"], grads_b["G"] + grads_b["D"]):
+            torch.testing.assert_close(ga, gb, atol=1e-13, rtol=1e-10)
+    assert a.opt_D.lr == settings.get("lr_d", 2e-4) and a.opt_G.lr == settings.get("lr_g", 2e-4)
+
+
+def test_augmentation_reaches_g_through_d():
+    # G's gradient passes through the augmentation: shifting what D sees changes it
+    plain = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    shifted = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), translation=0.125)
+    seen = gradients_given_to_adam(plain), gradients_given_to_adam(shifted)
+    batch = next(batches(torch.float64, "cpu", sizes=MNIST_SIZED))
+    plain.step(*batch)
+    shifted.step(*batch)
+    assert all(g.abs().sum() > 0 for g in seen[1]["G"])
+    assert any(not torch.allclose(a, b) for a, b in zip(seen[0]["G"], seen[1]["G"]))
+
+
+@pytest.mark.parametrize("penalty", [dict(r1=1.0), dict(r1=1.0, r1_every=4), dict(loss="wgan-gp", gp=10.0)])
+def test_penalties_train_with_autograd_and_the_manual_backend_refuses_them(penalty):
+    gan = GAN(**MNIST_SIZED, translation=0.125, **penalty)
+    for batch in batches(torch.float32, "cpu", steps=3, sizes=MNIST_SIZED):
+        stats = gan.step(*batch)
+    assert all(torch.isfinite(v) for v in stats.values())
+    with pytest.raises(ValueError, match="second derivatives"):
+        GAN(**MNIST_SIZED, manual_backward=True, **penalty)
+
+
+def test_lazy_r1_adds_k_times_the_penalty_every_k_steps():
+    from ganlab.penalties import r1_penalty
+    batch = next(batches(torch.float64, "cpu", sizes=MNIST_SIZED))
+    losses = {}
+    for every in (1, 3):
+        gan = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), r1=2.0, r1_every=every)
+        plain = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        x = batch[0].clone().requires_grad_(True)
+        penalty = r1_penalty(plain.D(x), x, 2.0).item()
+        losses[every] = gan.step(*batch)["d_loss"].item() - plain.step(*batch)["d_loss"].item()
+        assert losses[every] == pytest.approx(every * penalty, rel=1e-9)

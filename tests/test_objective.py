@@ -1,10 +1,12 @@
 import math
 
+import pytest
 import torch
+import torch.nn.functional as F
 
 from ganlab.activations import sigmoid
 from ganlab.losses import bce_with_logits
-from ganlab.objective import d_loss, g_loss_non_saturating, g_loss_saturating, value
+from ganlab.objective import Objective, d_loss, g_loss_non_saturating, g_loss_saturating, value
 from parity import assert_close
 
 gen = torch.Generator().manual_seed(4)
@@ -48,3 +50,60 @@ def test_equilibrium_values():
     assert abs(value(half, half).item() + 2 * math.log(2)) < 1e-15
     assert abs(d_loss(half, half).item() - 2 * math.log(2)) < 1e-15
     assert abs(g_loss_non_saturating(half).item() - math.log(2)) < 1e-15
+
+
+# ---- the other losses on D's logits, against torch's own functions -------------------------
+def ONES(t):
+    return torch.ones_like(t)
+
+TORCH_LOSSES = {   # kind: (D on reals, D on fakes, G), each from torch.nn.functional
+    "bce": (lambda l: F.binary_cross_entropy_with_logits(l, ONES(l)),
+            lambda l: F.binary_cross_entropy_with_logits(l, 0 * l),
+            lambda l: F.binary_cross_entropy_with_logits(l, ONES(l))),
+    "lsgan": (lambda l: 0.5 * F.mse_loss(l, ONES(l)), lambda l: 0.5 * F.mse_loss(l, 0 * l),
+              lambda l: 0.5 * F.mse_loss(l, ONES(l))),
+    "hinge": (lambda l: F.hinge_embedding_loss(l, -ONES(l)), lambda l: F.hinge_embedding_loss(-l, -ONES(l)),
+              lambda l: -l.mean()),
+    "wgan-gp": (lambda l: -l.mean(), lambda l: l.mean(), lambda l: -l.mean()),
+}
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("kind", list(TORCH_LOSSES))
+def test_each_loss_and_its_hand_written_gradient_match_torch(kind, dtype):
+    objective = Objective(kind)
+    logits = (torch.randn(64, 1, generator=torch.Generator().manual_seed(2), dtype=dtype) * 3)
+    tol = dict(atol=1e-6, rtol=1e-5) if dtype == torch.float32 else dict(atol=1e-12, rtol=1e-10)
+    ours = (objective.real, objective.fake, objective.g)
+    grads = (objective.real_grad, objective.fake_grad, objective.g_grad)
+    for mine, hand, theirs in zip(ours, grads, TORCH_LOSSES[kind]):
+        l1, l2 = logits.clone().requires_grad_(True), logits.clone().requires_grad_(True)
+        value, expected = mine(l1), theirs(l2)
+        torch.testing.assert_close(value, expected, **tol)
+        (g_ours,) = torch.autograd.grad(value, l1)
+        (g_torch,) = torch.autograd.grad(expected, l2)
+        torch.testing.assert_close(g_ours, g_torch, **tol)
+        torch.testing.assert_close(hand(logits), g_torch, **tol)
+
+
+def test_hinge_gradient_at_the_kink_is_torchs():
+    objective = Objective("hinge")
+    logits = torch.tensor([[1.0], [-1.0], [0.0]], dtype=torch.float64, requires_grad=True)
+    for hand, theirs in ((objective.real_grad, lambda l: F.relu(1 - l).mean()),
+                         (objective.fake_grad, lambda l: F.relu(1 + l).mean())):
+        (expected,) = torch.autograd.grad(theirs(logits), logits)
+        assert torch.equal(hand(logits.detach()), expected)
+
+
+def test_saturating_and_label_smoothed_bce_gradients_match_torch():
+    logits = torch.randn(16, 1, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    for objective, theirs in (
+            (Objective("bce", g_loss="saturating"), lambda l: -F.binary_cross_entropy_with_logits(l, 0 * l)),
+            (Objective("bce", stable=False, g_loss="saturating"), lambda l: -F.binary_cross_entropy(torch.sigmoid(l), 0 * l))):
+        l = logits.clone().requires_grad_(True)
+        (expected,) = torch.autograd.grad(theirs(l), l)
+        torch.testing.assert_close(objective.g_grad(logits), expected, atol=1e-12, rtol=1e-10)
+    smoothed = Objective("bce", real_label=0.9)
+    l = logits.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(F.binary_cross_entropy_with_logits(l, torch.full_like(l, 0.9)), l)
+    torch.testing.assert_close(smoothed.real_grad(logits), expected, atol=1e-12, rtol=1e-10)

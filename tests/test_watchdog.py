@@ -39,3 +39,31 @@ def test_samples_are_not_judged_before_g_has_had_time_to_learn():
 
 def test_without_a_classifier_the_sample_check_is_skipped():
     assert Watchdog().check_samples(None) is None
+
+
+def test_a_lopsided_flat_game_warns_and_names_the_augmentation():
+    said = []
+    dog = Watchdog(log=said.append, stall_window=8)
+    for i in range(7):                                   # D(x) ≈ 0.8, D(G(z)) ≈ 0.1, as the quick start showed
+        dog.check_history(point(0.8 + 0.01 * (i % 2), 0.1 - 0.01 * (i % 3)))
+    assert said == []                                    # not yet: 7 intervals
+    dog.check_history(point(0.8, 0.1))
+    assert len(said) == 1 and "stalled" in said[0] and "--translation" in said[0]
+
+
+def test_a_game_that_moves_or_is_even_does_not_warn():
+    said = []
+    dog = Watchdog(log=said.append, stall_window=8)
+    for i in range(20):
+        dog.check_history(point(0.6, 0.4))               # close: a game being played
+    for i in range(20):
+        dog.check_history(point(0.8, 0.1 + 0.02 * i))    # lopsided but G is catching up
+    assert said == []
+
+
+def test_raw_scores_of_other_losses_are_not_read_as_probabilities():
+    said = []
+    dog = Watchdog(log=said.append, probabilities=False, patience=1, stall_window=2)
+    for _ in range(5):
+        dog.check_history(point(3.0, -3.0))
+    assert said == []

@@ -1,0 +1,54 @@
+"""Spectral normalization against torch.nn.utils.parametrizations.spectral_norm on nn.Linear."""
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from ganlab.spectral_norm import SpectralNormLinear
+from parity import DEVICES, DTYPES, assert_close
+
+
+def pair(dtype, device, n_in=20, n_out=12):
+    ours = SpectralNormLinear(n_in, n_out, device=device, dtype=dtype, generator=torch.Generator().manual_seed(0))
+    theirs = spectral_norm(nn.Linear(n_in, n_out).to(device, dtype))
+    with torch.no_grad():                          # the same W, b and power-iteration state
+        theirs.parametrizations.weight.original.copy_(ours.W)
+        theirs.bias.copy_(ours.b)
+        theirs.parametrizations.weight[0]._u.copy_(ours.u)
+        theirs.parametrizations.weight[0]._v.copy_(ours.v)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_forward_backward_and_power_iteration_match_torch_over_steps(dtype, device):
+    ours, theirs = pair(dtype, device)
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(5):                             # W moves between calls, as in training
+        x = torch.randn(8, 20, generator=gen, dtype=dtype).to(device)
+        g = torch.randn(8, 12, generator=gen, dtype=dtype).to(device)
+        x1, x2 = x.clone().requires_grad_(True), x.clone().requires_grad_(True)
+        y_ours, y_theirs = ours(x1), theirs(x2)
+        assert_close(y_ours, y_theirs, dtype)
+        W_t = theirs.parametrizations.weight.original
+        grads_t = torch.autograd.grad(y_theirs, [x2, W_t, theirs.bias], g)
+        grads_a = torch.autograd.grad(y_ours, [x1, ours.W, ours.b], g)
+        ours.W.grad = ours.b.grad = None
+        grad_x_hand = ours.backward(g)             # the hand-written backward
+        for a, hand, t in zip(grads_a, [grad_x_hand, ours.W.grad, ours.b.grad], grads_t):
+            assert_close(a, t, dtype, scale=10)
+            assert_close(hand, t, dtype, scale=10)
+        assert_close(ours.u, theirs.parametrizations.weight[0]._u, dtype)
+        assert_close(ours.v, theirs.parametrizations.weight[0]._v, dtype)
+        with torch.no_grad():
+            ours.W.add_(0.1 * grads_t[1])
+            W_t.add_(0.1 * grads_t[1])
+
+
+def test_normalized_weight_has_spectral_norm_one():
+    ours, _ = pair(torch.float64, "cpu", 64, 32)
+    with torch.no_grad():
+        ours.W.mul_(7.0)
+    for _ in range(200):          # one power iteration per forward, as in training
+        ours(torch.zeros(1, 64, dtype=torch.float64))
+    assert torch.linalg.matrix_norm(ours.W_sn, ord=2).item() == pytest.approx(1.0, abs=1e-4)
