@@ -67,8 +67,8 @@ def build(path, device):
     from ganlab.config import make_config
     from ganlab.train import build_model
     name, _, compiled = path.partition("-")
-    backend = {"seeds": "reference", "reference": "reference", "ganlab": "tensor", "manual": "manual"}[name]
-    return build_model(make_config("seed", backend=backend, compile=compiled == "compiled"), device)
+    backend = {"seeds": "nn", "reference": "nn", "ganlab": "autograd", "manual": "manual"}[name]
+    return build_model(make_config("classic", backend=backend, compile=compiled == "compiled"), device)
 
 
 def time_path(path, device, steps, warmup):

@@ -35,6 +35,14 @@ def save_checkpoint(state, path):
 
 
 def load_checkpoint(path, map_location="cpu"):
+    state = load_tensors(path, map_location)
+    if not isinstance(state, dict) or "model" not in state or "config" not in state:
+        raise CheckpointError(f"{path} is not a ganlab checkpoint")
+    return state
+
+
+def load_tensors(path, map_location="cpu"):
+    """Whatever ``path`` holds (tensors and plain containers only), or a one-line ``CheckpointError``."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}")
@@ -47,6 +55,4 @@ def load_checkpoint(path, map_location="cpu"):
         raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?)") from err
     except Exception as err:
         raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?)") from err
-    if not isinstance(state, dict) or "model" not in state or "config" not in state:
-        raise CheckpointError(f"{path} is not a ganlab checkpoint")
     return state

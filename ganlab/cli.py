@@ -40,22 +40,32 @@ class OneLineErrors(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=OneLineErrors)
+@click.group(cls=OneLineErrors, invoke_without_command=True)
 @click.version_option(package_name="ganlab")
-def main():
+@click.pass_context
+def main(ctx):
     """Learn how a GAN works by building one on MNIST from explicit tensor ops."""
     warnings.showwarning = _warn_one_line
+    if ctx.invoked_subcommand is None:          # plain `ganlab`: say what it can do
+        click.echo(ctx.get_help())
 
 
 @main.command()
 @click.option("--recipe", type=click.Choice(list(RECIPES)), default="ganlab", show_default=True,
-              help="ganlab's tuned settings, or the seeds' classic ones.")
+              help="ganlab's tuned settings, or the classic MNIST GAN's.")
 @click.option("--dataset", help="mnist (default), fashion-mnist or mnist-sample (offline, 5,000 digits).")
 @click.option("--data-dir", help="Where data sets are cached [default: $GANLAB_DATA or ~/.cache/ganlab].")
-@click.option("--epochs", type=int, help="Passes over the training set [default: 30].")
-@click.option("--steps", type=int, help="Total training steps; overrides --epochs.")
+@click.option("--epochs", type=click.IntRange(min=1), help="Passes over the training set [default: 30].")
+@click.option("--steps", type=click.IntRange(min=1), help="Total training steps; overrides --epochs.")
 @click.option("--batch-size", type=int, help="Images per step [default: 100].")
 @click.option("--lr", type=float, help="Adam learning rate for G and D [default: 2e-4].")
+@click.option("--beta1", type=float, help="Adam's beta1, the gradient's momentum [default: 0.5; classic 0.9].")
+@click.option("--beta2", type=float, help="Adam's beta2, the squared gradient's [default: 0.999].")
+@click.option("--real-label", type=float, help="D's target for real images; 0.9 is one-sided label smoothing [default: 0.9; classic 1.0].")
+@click.option("--g-loss", type=click.Choice(["non_saturating", "saturating"]),
+              help="BCE only: G minimizes -log D(G(z)) (non-saturating) or log(1 - D(G(z))) [default: non_saturating].")
+@click.option("--stable-loss/--no-stable-loss", default=None,
+              help="BCE on D's logits (stable), or a sigmoid then BCE on probabilities [default: stable; classic not].")
 @click.option("--lr-d", type=float, help="D's own learning rate (two time-scale update rule) [default: --lr].")
 @click.option("--lr-g", type=float, help="G's own learning rate [default: --lr].")
 @click.option("--loss", type=click.Choice(["bce", "lsgan", "hinge", "wgan-gp"]),
@@ -68,28 +78,34 @@ def main():
 @click.option("--spectral-norm/--no-spectral-norm", default=None, help="Spectrally normalize D's weights.")
 @click.option("--latent-dim", type=int, help="Size of the noise vector z [default: 64].")
 @click.option("--hidden-dim", type=int, help="Units per hidden layer [default: 256].")
-@click.option("--dropout", type=float, help="Dropout in D's hidden layers [default: 0.5; seed recipe 0].")
+@click.option("--dropout", type=float, help="Dropout in D's hidden layers [default: 0.5; classic 0].")
 @click.option("--minibatch-std/--no-minibatch-std", default=None, help="Minibatch spread feature in D.")
-@click.option("--ema", type=float, help="Decay of the averaged copy of G [default: 0.999; seed recipe 0].")
+@click.option("--ema", type=float, help="Decay of the averaged copy of G [default: 0.999; classic 0].")
 @click.option("--conditional", is_flag=True, default=None,
               help="Condition G and D on the digit: then `ganlab sample --digit 7` draws a 7.")
 @click.option("--mismatched-labels/--no-mismatched-labels", default=None,
               help="Conditional: D also rejects real digits shown with a wrong label [default: on].")
-@click.option("--backend", type=click.Choice(["tensor", "manual", "reference"]),
-              help="tensor: ganlab with autograd; manual: hand-written backward; reference: the nn twin.")
+@click.option("--backend", type=click.Choice(["autograd", "manual", "nn"]),
+              help="autograd: ganlab's layers, gradients by autograd [default]; manual: every backward written "
+                   "by hand; nn: the torch.nn twin.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="[default: auto]")
 @click.option("--compile", is_flag=True, default=None,
               help="Fuse each step with torch.compile: faster once the first steps (about a minute) have compiled it.")
 @click.option("--seed", type=int, help="Seeds weights, noise and batch order [default: 0].")
 @click.option("--log-every", type=int, help="Steps between log lines [default: 100].")
-@click.option("--out", "out_dir", default="ganlab-out/train", show_default=True, help="Output folder.")
+@click.option("--out", "out_dir", help="Output folder [default: ganlab-out/train, or train-2, train-3, ... "
+              "when that one already holds a run].")
 @click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only --steps, --epochs, --device and --compile may change).")
 @click.option("--overwrite", is_flag=True, help="Replace a run already in --out.")
 @friendly_errors
 def train(recipe, out_dir, resume, overwrite, **options):
     """Train a GAN and write logs, figures and checkpoints into --out."""
-    from ganlab.train import train as run_training
+    from ganlab.train import fresh_run_dir, train as run_training
     cfg = make_config(recipe, **options)
+    if out_dir is None:          # an explicit --out stays strict; the default never trips a second run
+        if resume:
+            raise click.UsageError("--resume needs the --out folder of the run to continue")
+        out_dir = fresh_run_dir("ganlab-out/train")
     run_training(cfg, out_dir, resume=resume, overwrite=overwrite, log=click.echo,
                  progress=sys.stderr.isatty())
     click.echo(f"done: figures, history and checkpoint in {out_dir}")
@@ -175,7 +191,7 @@ def docs(site_dir, port):
         sys.exit(docs_site.serve(f"127.0.0.1:{port}"))
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@main.command()
 @click.argument("number", type=int)
 @click.option("--out", help="Output folder [default: ganlab-out/lesson-NN].")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)

@@ -17,7 +17,7 @@ from ganlab.train import LOG_KEYS, build_model
 def twin_models(cfg, device):
     """ganlab's GAN and the reference twin, the twin holding a copy of ganlab's initial weights."""
     ours = build_model(cfg, device)
-    theirs = build_model(make_config(**{**cfg.to_dict(), "backend": "reference"}), device)
+    theirs = build_model(make_config(**{**cfg.to_dict(), "backend": "nn"}), device)
     theirs.G.load_state_dict(ours.G.state_dict())
     theirs.D.load_state_dict(ours.D.state_dict())
     return ours, theirs
@@ -34,10 +34,10 @@ def timed_step(model, batch, device):
 
 
 def compare_twins(steps=200, device="auto", dataset="mnist-sample", data_dir=None,
-                  out_dir="ganlab-out/compare", backend="tensor"):
-    """Run both for ``steps`` steps with the seeds' recipe; return the report's lines."""
+                  out_dir="ganlab-out/compare", backend="autograd"):
+    """Run both for ``steps`` steps with the classic recipe; return the report's lines."""
     device = get_device(device)
-    cfg = make_config("seed", backend=backend, dataset=dataset, device=device.type)
+    cfg = make_config("classic", backend=backend, dataset=dataset, device=device.type)
     set_seed(cfg.seed)
     data = load_dataset(dataset, data_dir, device)
     ours, theirs = twin_models(cfg, device)

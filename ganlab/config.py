@@ -46,7 +46,7 @@ class Config:
     epochs: int = 30                # passes over the training set
     steps: int = 0                  # total G+D steps; 0 = use epochs
     # running
-    backend: str = "tensor"         # tensor (autograd) | manual (hand-written backward) | reference (nn)
+    backend: str = "autograd"       # autograd | manual (hand-written backward) | nn (the torch.nn twin)
     device: str = "auto"            # auto | cpu | cuda
     dtype: str = "float32"          # float32 | float64
     compile: bool = False           # run each step through torch.compile: fused kernels, same formulas
@@ -69,19 +69,30 @@ class Config:
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
-        return cls(**d)
+        return cls(**renamed(d))
 
 
-# The seeds' classic GAN, exactly: Adam with default betas, D ending in a sigmoid
+BACKENDS = ("autograd", "manual", "nn")
+# Names used before the renames, still read from old config.json files and checkpoints
+OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "reference": "nn"}}
+
+# The classic GAN of the documents ganlab grew from, exactly: Adam with default betas, D ending in a sigmoid
 # trained with BCE on probabilities against hard labels 1/0, no averaging.
 RECIPES = {
     "ganlab": {},
-    "seed": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0, dropout=0.0, minibatch_std=False),
+    "classic": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0, dropout=0.0, minibatch_std=False),
 }
+
+
+def renamed(d):
+    """``d`` with the names of older versions (recipe "seed", backends "tensor" and "reference") updated."""
+    return {k: OLD_NAMES.get(k, {}).get(v, v) if isinstance(v, str) else v for k, v in d.items()}
 
 
 def make_config(recipe="ganlab", **overrides):
     """The recipe's config, with ``overrides`` (None values are ignored) applied on top."""
+    recipe = OLD_NAMES["recipe"].get(recipe, recipe)
+    overrides = renamed(overrides)
     if recipe not in RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
     cfg = replace(Config(recipe=recipe), **RECIPES[recipe])
@@ -106,12 +117,12 @@ def validate(cfg):
         (cfg.r1_every >= 1, "--r1-every must be at least 1"),
         (cfg.backend != "manual" or not (cfg.r1 or cfg.gp),
          "R1 and the gradient penalty need second derivatives, which the manual backend does not "
-         "write by hand: use --backend tensor for them"),
+         "write by hand: use --backend autograd for them"),
         (not ((cfg.r1 or cfg.gp) and (cfg.compile or cfg.minibatch_std)),
          "--r1 and --gp work with neither --compile nor --minibatch-std"),
-        (cfg.backend != "reference" or (cfg.loss == "bce" and not (cfg.translation or cfg.cutout or cfg.r1
+        (cfg.backend != "nn" or (cfg.loss == "bce" and not (cfg.translation or cfg.cutout or cfg.r1
                                                                    or cfg.gp or cfg.spectral_norm)),
-         "the reference twin is the classic GAN: --backend reference takes none of --loss, "
+         "the nn twin is the classic GAN: --backend nn takes none of --loss, "
          "--translation, --cutout, --r1, --gp, --spectral-norm"),
         (cfg.epochs > 0 or cfg.steps > 0, "--epochs or --steps must be positive"),
         (cfg.epochs >= 0 and cfg.steps >= 0, "--epochs and --steps cannot be negative"),
@@ -119,11 +130,11 @@ def validate(cfg):
         (0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, "Adam betas must lie in [0, 1)"),
         (0 <= cfg.ema < 1, "--ema must lie in [0, 1)"),
         (0 <= cfg.dropout < 1, "--dropout must lie in [0, 1)"),
-        (cfg.backend in ("tensor", "manual", "reference"), f"unknown backend {cfg.backend!r}"),
+        (cfg.backend in BACKENDS, f"unknown backend {cfg.backend!r}: choose one of {', '.join(BACKENDS)}"),
         (cfg.g_loss in ("non_saturating", "saturating"), f"unknown generator loss {cfg.g_loss!r}"),
         (cfg.dtype in ("float32", "float64"), f"unknown dtype {cfg.dtype!r}"),
-        (not (cfg.compile and cfg.backend == "reference"),
-         "--compile applies to ganlab's own backends (tensor, manual), not to the reference twin"),
+        (not (cfg.compile and cfg.backend == "nn"),
+         "--compile applies to ganlab's own backends (autograd, manual), not to the nn twin"),
         (cfg.log_every > 0, "--log-every must be positive"),
     ]
     for ok, message in checks:

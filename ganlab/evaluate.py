@@ -12,12 +12,12 @@ MAX_REAL = 10_000          # real digits used for the manifold and distance stat
 def load_samples(path, n=10_000, seed=0):
     """Images (N, 784) in [-1, 1] from a checkpoint (drawn from its generator) or a .pt tensor,
     and the digits they were asked to be (N,) when a conditional generator drew them, else None."""
-    from ganlab.checkpoint import CheckpointError
+    from ganlab.checkpoint import CheckpointError, load_tensors
     from ganlab.sampling import generate, load_generator, requested_labels
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no file at {path}")
-    obj = torch.load(path, map_location="cpu", weights_only=True) if path.suffix == ".pt" else None
+    obj = load_tensors(path) if path.suffix == ".pt" else None
     if isinstance(obj, dict):
         G, cfg = load_generator(path)
         labels = requested_labels(cfg, n)                     # each digit in turn, if conditional

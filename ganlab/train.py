@@ -43,15 +43,21 @@ def build_model(cfg, device):
                   real_label=cfg.real_label, g_loss=cfg.g_loss, ema=cfg.ema, dropout=cfg.dropout,
                   minibatch_std=cfg.minibatch_std, num_classes=cfg.num_classes,
                   device=device, dtype=DTYPES[cfg.dtype])
-    if cfg.backend == "reference":
+    if cfg.backend == "nn":
         if cfg.stable_loss:
-            raise ValueError("the reference backend keeps the classic Sigmoid + BCELoss; "
-                             "use it with --recipe seed or --no-stable-loss")
+            raise ValueError("the nn backend keeps the classic Sigmoid + BCELoss; "
+                             "use it with --recipe classic or --no-stable-loss")
         return ReferenceGAN(**common)
     return GAN(**common, stable_loss=cfg.stable_loss, manual_backward=cfg.backend == "manual",
                compile=cfg.compile, seed=cfg.seed, loss=cfg.loss, lr_d=cfg.lr_d, lr_g=cfg.lr_g,
                translation=cfg.translation, cutout=cfg.cutout, r1=cfg.r1, r1_every=cfg.r1_every,
                gp=cfg.gp, spectral_norm=cfg.spectral_norm)
+
+
+def fresh_run_dir(base):
+    """``base`` if it is absent or empty, else the first of ``base-2``, ``base-3``, ... that is."""
+    candidates = (Path(base if n == 1 else f"{base}-{n}") for n in range(1, 10_000))
+    return next(p for p in candidates if not p.exists() or (p.is_dir() and not any(p.iterdir())))
 
 
 def prepare_out_dir(out_dir, resume, overwrite):

@@ -64,13 +64,18 @@ def test_compare_reports_tiny_differences(synthetic_data, tmp_path):
 
 
 @pytest.mark.parametrize("args,fragment", [
-    (["--steps", "-5"], "cannot be negative"),
-    (["--steps", "0", "--epochs", "0"], "must be positive"),
+    (["--steps", "-5"], "--steps"),
+    (["--steps", "0"], "--steps"),                   # not read as "use --epochs"
+    (["--epochs", "0"], "--epochs"),
     (["--batch-size", "0"], "batch-size must be positive"),
     (["--lr", "0"], "lr must be positive"),
     (["--lr", "-1e-3"], "lr must be positive"),
     (["--dataset", "cifar"], "unknown dataset"),
-    (["--recipe", "seed", "--backend", "reference", "--compile"], "--compile applies to ganlab's own backends"),
+    (["--recipe", "classic", "--backend", "nn", "--compile"], "--compile applies to ganlab's own backends"),
+    (["--backend", "manual", "--r1", "1"], "second derivatives"),
+    (["--backend", "nn", "--translation", "0.1", "--no-stable-loss"], "nn twin is the classic GAN"),
+    (["--loss", "wgan-gp", "--compile"], "--compile"),
+    (["--translation", "0.6"], "--translation"),
 ])
 def test_train_bad_values(args, fragment, synthetic_data, tmp_path):
     assert_one_line_error(run("train", "--out", tmp_path / "r", *args), fragment)
@@ -121,6 +126,8 @@ def test_unwritable_out(synthetic_data, tmp_path):
     (["train", "--epochs", "abc"], "--epochs"),
     (["train", "--backend", "jax"], "--backend"),
     (["lesson-that-does-not-exist"], "No such command"),
+    (["lesson", "1", "--bogus"], "No such option"),     # not silently ignored
+    (["train", "--loss", "l1"], "--loss"),
 ])
 def test_usage_errors_are_one_line_too(args, fragment):
     result = run(*args)
@@ -177,3 +184,41 @@ def test_resume_with_compile_continues_the_same_run(trained, tmp_path):
     assert fused["config"]["compile"] and not eager["config"]["compile"]
     for name, tensor in eager["model"]["G"].items():
         torch.testing.assert_close(fused["model"]["G"][name], tensor, atol=1e-5, rtol=1e-4)
+
+
+def test_ganlab_alone_prints_its_help():
+    result = run()
+    assert result.exit_code == 0 and "Commands:" in result.output and "train" in result.output
+
+
+def test_evaluate_refuses_a_corrupt_file_and_pickled_code_in_one_line(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a tensor file")
+    assert_one_line_error(run("evaluate", bad), "not a readable checkpoint")
+    code = tmp_path / "code.pt"
+    torch.save({"model": {}, "config": {}, "hook": print}, code)     # pickles a reference to code
+    assert_one_line_error(run("evaluate", code), "refusing to load it")
+
+
+def test_cli_sets_what_the_lessons_teach(synthetic_data, tmp_path):
+    out = tmp_path / "r"
+    result = run("train", "--steps", 5, "--out", out, *TINY, "--g-loss", "saturating", "--beta1", "0.7",
+                 "--beta2", "0.99", "--real-label", "0.8", "--no-stable-loss", "--loss", "bce",
+                 "--lr-d", "1e-4", "--lr-g", "3e-4", "--translation", "0.1", "--cutout", "0.25", "--r1", "0.5",
+                 "--r1-every", "4", "--spectral-norm")
+    assert result.exit_code == 0, result.output
+    import json
+    cfg = json.loads((out / "config.json").read_text())
+    assert (cfg["g_loss"], cfg["beta1"], cfg["beta2"], cfg["real_label"], cfg["stable_loss"]) == ("saturating", 0.7, 0.99, 0.8, False)
+    assert (cfg["lr_d"], cfg["lr_g"], cfg["translation"], cfg["cutout"], cfg["r1"], cfg["r1_every"], cfg["spectral_norm"]) == \
+        (1e-4, 3e-4, 0.1, 0.25, 0.5, 4, True)
+
+
+def test_without_out_each_run_gets_a_fresh_folder(synthetic_data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for expected in ("train", "train-2"):
+        result = run("train", "--steps", 5, *TINY)
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "ganlab-out" / expected / "checkpoint.pt").exists()
+        assert f"ganlab-out/{expected}" in result.output
+    assert_one_line_error(run("train", "--steps", 5, "--resume", *TINY), "--resume needs")

@@ -6,13 +6,13 @@ from ganlab.config import RECIPES, Config, make_config, validate
 
 
 def test_config_round_trips_through_json():
-    cfg = make_config("seed", steps=123, lr=1e-3)
+    cfg = make_config("classic", steps=123, lr=1e-3)
     again = Config.from_dict(json.loads(json.dumps(cfg.to_dict())))
     assert again == cfg
 
 
 def test_seed_recipe_is_the_classic_gan():
-    cfg = make_config("seed")
+    cfg = make_config("classic")
     assert (cfg.latent_dim, cfg.hidden_dim, cfg.image_dim, cfg.batch_size) == (64, 256, 784, 100)
     assert (cfg.lr, cfg.beta1, cfg.beta2) == (2e-4, 0.9, 0.999)
     assert cfg.stable_loss is False and cfg.real_label == 1.0 and cfg.ema == 0.0
@@ -22,7 +22,7 @@ def test_seed_recipe_is_the_classic_gan():
 def test_overrides_apply_and_none_is_ignored():
     cfg = make_config("ganlab", lr=1e-3, steps=None)
     assert cfg.lr == 1e-3 and cfg.steps == Config().steps
-    assert set(RECIPES) == {"ganlab", "seed"}
+    assert set(RECIPES) == {"ganlab", "classic"}
 
 
 def test_unknown_keys_and_recipes_are_refused():
@@ -40,3 +40,13 @@ def test_validate_names_the_bad_value(field, value, message):
     with pytest.raises(ValueError, match=message):
         validate(make_config(**{field: value}))
     validate(make_config())                                 # the defaults are fine
+
+
+def test_configs_written_before_the_renames_still_load():
+    old = {**Config().to_dict(), "recipe": "seed", "backend": "reference", "seed": 3}
+    for key in ("loss", "lr_d", "lr_g", "translation", "cutout", "r1", "r1_every", "gp", "spectral_norm"):
+        old.pop(key)                                   # fields added since then take their defaults
+    cfg = Config.from_dict(old)
+    assert (cfg.recipe, cfg.backend, cfg.seed) == ("classic", "nn", 3)
+    assert Config.from_dict({"backend": "tensor"}).backend == "autograd"
+    assert make_config("seed").recipe == "classic" and make_config("seed").beta1 == 0.9

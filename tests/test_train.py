@@ -35,7 +35,7 @@ def test_a_run_writes_its_outputs(synthetic_data, tiny, tmp_path):
     assert ckpt["step"] == 30 and set(ckpt["model"]) >= {"G", "D", "opt_G", "opt_D", "G_ema"}
 
 
-@pytest.mark.parametrize("backend,recipe", [("tensor", "ganlab"), ("manual", "ganlab"), ("reference", "seed")])
+@pytest.mark.parametrize("backend,recipe", [("autograd", "ganlab"), ("manual", "ganlab"), ("nn", "classic")])
 def test_same_seed_same_result(synthetic_data, tiny, tmp_path, backend, recipe):
     cfg = make_config(recipe, steps=25, backend=backend, **tiny)
     train(cfg, tmp_path / "a", log=lambda s: None)
@@ -47,7 +47,7 @@ def test_same_seed_same_result(synthetic_data, tiny, tmp_path, backend, recipe):
     assert any(not torch.equal(a[k], c[k]) for k in a)            # another seed, another run
 
 
-@pytest.mark.parametrize("backend,conditional", [("tensor", False), ("manual", False), ("tensor", True)])
+@pytest.mark.parametrize("backend,conditional", [("autograd", False), ("manual", False), ("autograd", True)])
 def test_the_loop_reads_numbers_back_per_log_line_not_per_step(synthetic_data, tiny, tmp_path, backend,
                                                                 conditional):
     # On a GPU, a number read back stalls the loop; the loop keeps its sums on the device
@@ -63,9 +63,9 @@ def test_the_loop_reads_numbers_back_per_log_line_not_per_step(synthetic_data, t
     assert few and len(more) == len(few)
 
 
-@pytest.mark.parametrize("backend,recipe,conditional", [("tensor", "ganlab", False), ("manual", "ganlab", False),
-                                                        ("reference", "seed", False), ("manual", "ganlab", True),
-                                                        ("reference", "seed", True)])
+@pytest.mark.parametrize("backend,recipe,conditional", [("autograd", "ganlab", False), ("manual", "ganlab", False),
+                                                        ("nn", "classic", False), ("manual", "ganlab", True),
+                                                        ("nn", "classic", True)])
 def test_interrupted_and_resumed_run_ends_with_the_same_weights(synthetic_data, tiny, tmp_path, backend, recipe,
                                                                  conditional):
     def cfg(steps):
