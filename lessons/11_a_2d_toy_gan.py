@@ -58,7 +58,7 @@ for step in range(steps + 1):
             surface = sigmoid(gan.D(grid)).reshape(120, 120)
         arrows = fixed_z[:60].clone()
         x = gan.G(arrows).detach().requires_grad_(True)
-        (push,) = torch.autograd.grad(gan.g_loss(gan.D(x)), x)              # dloss_G / dx
+        (push,) = torch.autograd.grad(gan.objective.g(gan.D(x)), x)         # dloss_G / dx
         ax = axes[panel]
         ax.imshow(surface, extent=(-1, 1, -1, 1), origin="lower", cmap="RdBu", vmin=0, vmax=1, alpha=0.8)
         ax.scatter(*real_batch(500, gen).T, s=2, c="k", label="real")

@@ -51,14 +51,14 @@ def no_detach_step(gan, x_real, z_d, z_g):
     """The D step without detaching G's output: D's loss also reaches G, and G steps on it."""
     x_fake = gan.G(z_d)                                          # graph kept: the mistake
     logits_real, logits_fake = gan.D(x_real), gan.D(x_fake)
-    d_loss = gan.loss(logits_real, gan.real_label) + gan.loss(logits_fake, 0.0)
+    d_loss = gan.objective.real(logits_real) + gan.objective.fake(logits_fake)
     params = gan.D.parameters() + gan.G.parameters()
     grads = torch.autograd.grad(d_loss, params)
     set_grads(gan.D.parameters(), grads[:6])
     gan.opt_D.step()
     set_grads(gan.G.parameters(), grads[6:])
     gan.opt_G.step()                                             # G descends D's loss
-    g_loss = gan.g_loss(gan.D(gan.G(z_g)))
+    g_loss = gan.objective.g(gan.D(gan.G(z_g)))
     set_grads(gan.G.parameters(), torch.autograd.grad(g_loss, gan.G.parameters()))
     gan.opt_G.step()
     return {"d_real": torch.sigmoid(logits_real).mean(), "d_fake": torch.sigmoid(logits_fake).mean(),
