@@ -8,13 +8,21 @@
     ganlab-compiled  ganlab, its step through torch.compile (ganlab train --compile)
     manual-compiled  manual, likewise
 
+With --recipes it times the training recipes instead, all on the autograd backend and the
+same loader, against the default recipe without the R1 penalty (what the default was
+before R1 joined it):
+
+    default-no-r1    the ganlab recipe with --r1 0
+    default          the ganlab recipe as it is (R1 on real digits, every step)
+    classic          the classic recipe
+
 Each path runs in a fresh process (so peak memory is its own), times --steps steps after
 --warmup (which, compiled, includes the compilation: its time is printed apart), and
 the epoch time is scaled from that. The paths take turns, --repeat times, and each
 path's median is reported, so a noisy machine slows all paths alike. Ratios are
 against the seeds-style loop.
 
-    python benchmarks/epoch_time.py [--device cpu|cuda] [--steps 200] [--repeat 3]
+    python benchmarks/epoch_time.py [--device cpu|cuda] [--steps 200] [--repeat 3] [--recipes]
 """
 import argparse
 import json
@@ -28,6 +36,7 @@ import torch
 
 N, BATCH, LATENT = 60_000, 100, 64
 PATHS = ("seeds-style", "reference", "ganlab", "manual", "ganlab-compiled", "manual-compiled")
+RECIPE_PATHS = ("default-no-r1", "default", "classic")
 
 
 def synthetic_pixels():
@@ -66,6 +75,10 @@ def in_memory_batches(pixels, device):
 def build(path, device):
     from ganlab.config import make_config
     from ganlab.train import build_model
+    if path in RECIPE_PATHS:
+        cfg = {"default-no-r1": make_config("ganlab", r1=0.0), "default": make_config("ganlab"),
+               "classic": make_config("classic")}[path]
+        return build_model(cfg, device)
     name, _, compiled = path.partition("-")
     backend = {"seeds": "nn", "reference": "nn", "ganlab": "autograd", "manual": "manual"}[name]
     return build_model(make_config("classic", backend=backend, compile=compiled == "compiled"), device)
@@ -107,20 +120,22 @@ def main():
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=3, help="rounds over all the paths; the median of each is reported")
-    ap.add_argument("--only", choices=PATHS, help=argparse.SUPPRESS)
+    ap.add_argument("--recipes", action="store_true", help="time the recipes instead of the code paths")
+    ap.add_argument("--only", choices=PATHS + RECIPE_PATHS, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    paths = RECIPE_PATHS if args.recipes else PATHS
     if args.only:
         print(json.dumps(time_path(args.only, args.device, args.steps, args.warmup)))
         return
-    runs = {path: [] for path in PATHS}
+    runs = {path: [] for path in paths}
     for _ in range(args.repeat):
-        for path in PATHS:
+        for path in paths:
             out = subprocess.run([sys.executable, __file__, "--only", path, "--device", args.device,
                                   "--steps", str(args.steps), "--warmup", str(args.warmup)],
                                  check=True, capture_output=True, text=True).stdout
             runs[path].append(json.loads(out.strip().splitlines()[-1]))
     results = []
-    for path in PATHS:
+    for path in paths:
         epoch_s = statistics.median(r["epoch_s"] for r in runs[path])
         results.append({"path": path, "epoch_s": epoch_s, "images_per_s": N / epoch_s,
                         "peak_bytes": max(r["peak_bytes"] for r in runs[path]),
@@ -129,9 +144,11 @@ def main():
     memory = "peak GPU memory" if args.device == "cuda" else "peak RSS"
     print(f"{torch.get_num_threads()} CPU threads, device {args.device}, {args.steps} timed steps per path, "
           f"median of {args.repeat} runs")
-    print(f"{'path':16s} {'epoch (s)':>10s} {'images/s':>10s} {'speed-up':>9s} {memory:>16s} {'warm-up (s)':>12s}")
+    ratio = "cost" if args.recipes else "speed-up"       # recipes: time per step against default-no-r1
+    print(f"{'path':16s} {'epoch (s)':>10s} {'images/s':>10s} {ratio:>9s} {memory:>16s} {'warm-up (s)':>12s}")
     for r in results:
-        print(f"{r['path']:16s} {r['epoch_s']:10.2f} {r['images_per_s']:10,.0f} {base / r['epoch_s']:8.2f}x "
+        factor = r["epoch_s"] / base if args.recipes else base / r["epoch_s"]
+        print(f"{r['path']:16s} {r['epoch_s']:10.2f} {r['images_per_s']:10,.0f} {factor:8.2f}x "
               f"{r['peak_bytes'] / 2**20:13.0f} MiB {r['warmup_s']:12.1f}")
 
 

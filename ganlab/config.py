@@ -118,6 +118,9 @@ def validate(cfg):
         (cfg.backend != "manual" or not (cfg.r1 or cfg.gp),
          "R1 and the gradient penalty need second derivatives, which the manual backend does not "
          "write by hand: use --backend autograd for them"),
+        (not (cfg.compile and cfg.spectral_norm and cfg.backend == "autograd"),
+         "torch.compile cannot trace autograd through spectrally normalized weights: "
+         "use --compile --spectral-norm with --backend manual"),
         (not ((cfg.r1 or cfg.gp) and (cfg.compile or cfg.minibatch_std)),
          "--r1 and --gp work with neither --compile nor --minibatch-std"),
         (cfg.backend != "nn" or (cfg.loss == "bce" and not (cfg.translation or cfg.cutout or cfg.r1

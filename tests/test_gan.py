@@ -241,3 +241,20 @@ def test_lazy_r1_adds_k_times_the_penalty_every_k_steps():
         penalty = r1_penalty(plain.D(x), x, 2.0).item()
         losses[every] = gan.step(*batch)["d_loss"].item() - plain.step(*batch)["d_loss"].item()
         assert losses[every] == pytest.approx(every * penalty, rel=1e-9)
+
+
+@needs_compiler
+@pytest.mark.parametrize("manual,technique", [(False, "augment"), (True, "augment"), (True, "spectral-norm+hinge")])
+def test_compiled_step_matches_eager_with_augmentation_and_spectral_norm(manual, technique):
+    settings = dict(**MNIST_SIZED, dtype=torch.float64, manual_backward=manual, **{"dropout": 0.5, **TECHNIQUES[technique]})
+    eager, fused = GAN(**settings), GAN(**settings, compile=True)
+    fused.load_state_dict(eager.state_dict())
+    torch._dynamo.reset()
+    for i, batch in enumerate(batches(torch.float64, "cpu", steps=5, sizes=MNIST_SIZED)):
+        with torch.compiler.set_stance("fail_on_recompile" if i else "default"):
+            eager.step(*batch)
+            fused.step(*batch)
+    for part in ("G", "D"):
+        assert max_diff(fused.state_dict()[part], eager.state_dict()[part]) < TWIN_TOL[torch.float64], part
+    # the compiled step drew the same augmentations and masks, from the same generator
+    assert torch.equal(fused.dropout_rng.get_state(), eager.dropout_rng.get_state())
