@@ -42,8 +42,12 @@ def _relu(x):
 
 
 def relu_backward(x, grad_y):
-    r"""$\frac{d}{dx}\mathrm{ReLU}(x) = 1$ if $x > 0$ else $0$ (0 at $x = 0$, like torch)."""
-    return grad_y * (x > 0)
+    r"""$\frac{d}{dx}\mathrm{ReLU}(x) = 0$ if $x \le 0$ else $1$ (0 at $x = 0$, like torch).
+
+    Written as "zero where $x \le 0$" rather than "keep where $x > 0$": the two differ only at
+    NaN, where torch lets the gradient through (NaN $\le 0$ is false).
+    """
+    return torch.where(x <= 0, 0.0, grad_y)
 
 
 def leaky_relu(x, slope=0.01):

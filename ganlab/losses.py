@@ -18,11 +18,16 @@ import torch
 from ganlab.activations import log_sigmoid, sigmoid
 
 LOG_CLAMP = -100.0    # torch.nn.BCELoss clamps log(p) and log(1 - p) to at least -100
-GRAD_EPS = 1e-12      # and guards its gradient's denominator p(1 - p) with this
+# and guards its gradient's denominator p(1 - p) with 1e-12, a C++ float: in float64 too it is
+# float32's nearest value to 1e-12, 9.9999999600e-13, so that is the number to use here
+GRAD_EPS = 9.999999960041972e-13
 
 
 def bce(p, y):
     r"""Mean $-[y \log p + (1-y)\log(1-p)]$ with each log clamped at $-100$.
+
+    $\log(1 - p)$ is computed as ``log1p(-p)``, as torch does: for tiny $p$, $1 - p$ rounds
+    to 1 in float32 (at $p = 10^{-10}$ the loss would be 0 instead of $10^{-10}$).
 
     ``p`` are probabilities (D's sigmoid outputs), ``y`` targets of the same shape or a
     scalar. Mirrors ``torch.nn.BCELoss()`` (mean reduction), gradient included: once
@@ -35,7 +40,7 @@ def bce(p, y):
 
 def bce_forward(p, y):
     log_p = torch.clamp(torch.log(p), min=LOG_CLAMP)
-    log_1mp = torch.clamp(torch.log(1 - p), min=LOG_CLAMP)
+    log_1mp = torch.clamp(torch.log1p(-p), min=LOG_CLAMP)          # log(1 - p), exact for tiny p
     return -(y * log_p + (1 - y) * log_1mp).mean()
 
 

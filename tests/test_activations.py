@@ -76,3 +76,10 @@ def test_gradient_at_exactly_zero_matches_torch(ours, theirs):
     (g1,) = torch.autograd.grad(ours(z1).sum(), z1)
     (g2,) = torch.autograd.grad(theirs(z2).sum(), z2)
     assert_close(g1, g2, torch.float64)
+
+
+def test_relu_backward_passes_the_gradient_at_nan_like_torch():
+    from ganlab.activations import relu_backward
+    x = torch.tensor([float("nan"), -1.0, 0.0, 2.0], requires_grad=True)
+    torch.relu(x).backward(torch.ones(4))
+    assert torch.equal(relu_backward(x.detach(), torch.ones(4)), x.grad)

@@ -77,3 +77,20 @@ def test_bce_gradient_is_finite_and_torchs_when_p_is_exactly_0_or_1(dtype):
         assert torch.isfinite(g_ours).all()
         # at the 1e-12 floor torch rounds its floor constant differently: ~4e-9 relative
         torch.testing.assert_close(g_ours, g_torch, rtol=1e-7, atol=0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bce_gradient_floor_at_p_exactly_0_and_1_is_torchs_to_the_last_digit(dtype):
+    p = torch.tensor([0.0, 1.0, 0.0, 1.0], dtype=dtype, requires_grad=True)
+    y = torch.tensor([1.0, 0.0, 0.0, 1.0], dtype=dtype)
+    nn.BCELoss()(p, y).backward()
+    assert torch.equal(bce_backward(p.detach(), y), p.grad)
+
+
+def test_bce_of_tiny_probabilities_uses_log1p_like_torch():
+    p = torch.tensor([[1e-7], [1e-10]], dtype=torch.float32)
+    zeros = torch.zeros_like(p)
+    for row in range(2):
+        ours = bce(p[row:row + 1], zeros[row:row + 1])
+        theirs = nn.BCELoss()(p[row:row + 1], zeros[row:row + 1])
+        assert ours.item() == pytest.approx(theirs.item(), rel=1e-6) and ours.item() > 0
