@@ -69,10 +69,14 @@ class Config:
         unknown = set(d) - known
         if unknown:
             raise ValueError(f"unknown config keys: {', '.join(sorted(unknown))}")
-        return cls(**renamed(d))
+        # a config saved before a field existed ran without it: fill in "off", not today's default
+        return cls(**{**ADDED_SINCE, **renamed(d)})
 
 
 BACKENDS = ("autograd", "manual", "nn")
+# Fields added after the first configs were saved, with the value that reproduces those runs
+ADDED_SINCE = dict(loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0, r1=0.0, r1_every=1, gp=0.0,
+                   spectral_norm=False)
 # Names used before the renames, still read from old config.json files and checkpoints
 OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "reference": "nn"}}
 

@@ -4,8 +4,8 @@
   gradient then carries little information and its samples stop improving.
 - **D wins quietly**: D(x) well above D(G(z)) (0.8 against 0.1, say) and both flat for
   many log intervals: no longer a game, D has memorized the training set and G has
-  settled on what it can pass off. Typical of a small data set; the cure is to show D
-  augmented images (``--translation``, ``--cutout``).
+  settled on what it can pass off. Typical of a small data set; the cure that measured
+  best here is to keep D smooth: ``--spectral-norm`` (or the R1 penalty, ``--r1 1``).
 - **Mode collapse**: the digit classifier (when one is cached) sees only a few digits
   among samples from fixed noise, once G has had ``warmup_steps`` to learn (before that
   its samples are blobs, which the classifier reads as one or two digits).
@@ -49,8 +49,8 @@ class Watchdog:
             if lopsided and flat:
                 self._warn("d-stalls", f"D is winning and the game has stalled: D(x) ≈ {sum(real) / len(real):.2f}, "
                            f"D(G(z)) ≈ {sum(fake) / len(fake):.2f}, flat for {self.stall_window} log intervals; "
-                           "D has likely memorized the data. Show it augmented images: "
-                           "--translation 0.125 --cutout 0.5", "d-wins")
+                           "D has likely memorized the data. Keep D smooth: --spectral-norm "
+                           "(or --r1 1)", "d-wins")
 
     @torch.no_grad()
     def check_samples(self, images, step=None, min_digits=5):

@@ -48,5 +48,6 @@ def test_configs_written_before_the_renames_still_load():
         old.pop(key)                                   # fields added since then take their defaults
     cfg = Config.from_dict(old)
     assert (cfg.recipe, cfg.backend, cfg.seed) == ("classic", "nn", 3)
+    assert not cfg.spectral_norm and cfg.r1 == 0 and cfg.loss == "bce"      # as those runs were trained
     assert Config.from_dict({"backend": "tensor"}).backend == "autograd"
     assert make_config("seed").recipe == "classic" and make_config("seed").beta1 == 0.9

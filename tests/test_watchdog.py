@@ -41,14 +41,14 @@ def test_without_a_classifier_the_sample_check_is_skipped():
     assert Watchdog().check_samples(None) is None
 
 
-def test_a_lopsided_flat_game_warns_and_names_the_augmentation():
+def test_a_lopsided_flat_game_warns_and_names_the_fix():
     said = []
     dog = Watchdog(log=said.append, stall_window=8)
     for i in range(7):                                   # D(x) ≈ 0.8, D(G(z)) ≈ 0.1, as the quick start showed
         dog.check_history(point(0.8 + 0.01 * (i % 2), 0.1 - 0.01 * (i % 3)))
     assert said == []                                    # not yet: 7 intervals
     dog.check_history(point(0.8, 0.1))
-    assert len(said) == 1 and "stalled" in said[0] and "--translation" in said[0]
+    assert len(said) == 1 and "stalled" in said[0] and "--spectral-norm" in said[0]
 
 
 def test_a_game_that_moves_or_is_even_does_not_warn():
