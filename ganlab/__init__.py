@@ -1,16 +1,22 @@
-"""ganlab: a Generative Adversarial Network built from explicit tensor ops, step by step."""
-from ganlab.activations import leaky_relu, log_sigmoid, relu, sigmoid, tanh
-from ganlab.device import get_device, set_seed
-from ganlab.gan import GAN
-from ganlab.linear import Linear, linear
-from ganlab.losses import bce, bce_with_logits
-from ganlab.models import Discriminator, Generator
-from ganlab.optim import SGD, Adam
-from ganlab.sequential import Sequential
+"""ganlab: a Generative Adversarial Network built from explicit tensor ops, step by step.
 
-__all__ = [
-    "Adam", "Discriminator", "GAN", "Generator", "Linear", "SGD", "Sequential",
-    "bce", "bce_with_logits", "get_device", "leaky_relu", "linear", "log_sigmoid",
-    "relu", "set_seed", "sigmoid", "tanh",
-]
+The names below are imported on first use (``from ganlab import GAN`` works as usual), so
+that ``ganlab --help`` and ``ganlab lessons`` answer without loading torch.
+"""
+from importlib import import_module
+
+_WHERE = {
+    "leaky_relu": "activations", "log_sigmoid": "activations", "relu": "activations",
+    "sigmoid": "activations", "tanh": "activations", "get_device": "device", "set_seed": "device",
+    "GAN": "gan", "Linear": "linear", "linear": "linear", "bce": "losses", "bce_with_logits": "losses",
+    "Discriminator": "models", "Generator": "models", "SGD": "optim", "Adam": "optim",
+    "Sequential": "sequential",
+}
+__all__ = sorted(_WHERE)
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'ganlab' has no attribute {name!r}")
+    return getattr(import_module(f"ganlab.{_WHERE[name]}"), name)

@@ -174,7 +174,8 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
     save_checkpoint(snapshot(), out / "checkpoint.pt")
     if stop["stop"]:
         log(f"stopped by {stop['stop']} at step {step}; checkpoint saved, continue with --resume")
-    _write_figures(model, fixed_z, fixed_y, out, history)
+    # with BCE, the best D against a perfect G outputs real_label · p/(p + p) = real_label / 2
+    _write_figures(model, fixed_z, fixed_y, out, history, cfg.real_label / 2 if cfg.loss == "bce" else None)
     return history
 
 
@@ -226,11 +227,11 @@ def _epoch_grid(model, fixed_z, fixed_y, out, epoch):
 
 
 @torch.no_grad()
-def _write_figures(model, fixed_z, fixed_y, out, history):
+def _write_figures(model, fixed_z, fixed_y, out, history, equilibrium):
     save_grid(model.sampler()(fixed_z, fixed_y), out / "samples.png", nrow=GRID_COLUMNS)
     (out / "history.json").write_text(json.dumps(history, indent=1))
     if history:
-        plot_history(history, out)
+        plot_history(history, out, equilibrium)
     # the animation is made from the saved epoch grids, so a resumed run's GIF is whole
     from PIL import Image
     save_gif([Image.open(p).copy() for p in sorted(out.glob("epoch-*.png"))], out / "training.gif")

@@ -222,3 +222,24 @@ def test_without_out_each_run_gets_a_fresh_folder(synthetic_data, tmp_path, monk
         assert (tmp_path / "ganlab-out" / expected / "checkpoint.pt").exists()
         assert f"ganlab-out/{expected}" in result.output
     assert_one_line_error(run("train", "--steps", 5, "--resume", *TINY), "--resume needs")
+
+
+@pytest.mark.parametrize("code", [
+    "from ganlab.cli import main; main(['--help'])",
+    "from ganlab.cli import main; main(['lessons'])",
+    "from ganlab.cli import main; main([])",
+])
+def test_help_and_the_lesson_list_answer_without_loading_torch(code):
+    import subprocess
+    import sys
+    probe = f"import sys\ntry:\n    {code}\nexcept SystemExit:\n    pass\nprint('LOADED', 'torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "LOADED False" in out
+
+
+def test_the_training_loop_loads_torchvision_and_matplotlib_only_when_drawing():
+    import subprocess
+    import sys
+    probe = "import sys, ganlab.train\nprint('LOADED', 'torchvision' in sys.modules, 'matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "LOADED False False" in out
