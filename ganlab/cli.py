@@ -75,7 +75,8 @@ def main(ctx):
 @click.option("--r1", type=float, help="R1 penalty weight gamma on D's gradient at real images [default: 0, off].")
 @click.option("--r1-every", type=int, help="Lazy R1: apply it every k steps, k times as strong [default: 1].")
 @click.option("--gp", type=float, help="WGAN-GP penalty weight lambda [default: 10 with --loss wgan-gp, else 0].")
-@click.option("--spectral-norm/--no-spectral-norm", default=None, help="Spectrally normalize D's weights.")
+@click.option("--spectral-norm/--no-spectral-norm", default=None,
+              help="Divide D's weights by their spectral norms [default: on; classic off].")
 @click.option("--latent-dim", type=int, help="Size of the noise vector z [default: 64].")
 @click.option("--hidden-dim", type=int, help="Units per hidden layer [default: 256].")
 @click.option("--dropout", type=float, help="Dropout in D's hidden layers [default: 0.5; classic 0].")

@@ -39,7 +39,8 @@ class Config:
     r1: float = 0.0                 # γ of the R1 penalty on D's gradient at real images (0 = off)
     r1_every: int = 1               # lazy R1: add it every k steps, k times as strong
     gp: float = 0.0                 # λ of the WGAN-GP gradient penalty (0 = off; 10 with --loss wgan-gp)
-    spectral_norm: bool = False     # divide D's weights by their largest singular values
+    spectral_norm: bool = True      # divide D's weights by their largest singular values: keeps D smooth,
+                                    # so it cannot memorize a small data set (docs/recipes.md measures it)
     conditional: bool = False       # condition G and D on the class (one-hot digit appended to z and x)
     mismatched_labels: bool = True  # conditional only: D also learns that real images with wrong labels are fake
     # length: steps wins when both are given
@@ -84,7 +85,8 @@ OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "r
 # trained with BCE on probabilities against hard labels 1/0, no averaging.
 RECIPES = {
     "ganlab": {},
-    "classic": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0, dropout=0.0, minibatch_std=False),
+    "classic": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0, dropout=0.0, minibatch_std=False,
+                    spectral_norm=False),
 }
 
 
@@ -122,9 +124,6 @@ def validate(cfg):
         (cfg.backend != "manual" or not (cfg.r1 or cfg.gp),
          "R1 and the gradient penalty need second derivatives, which the manual backend does not "
          "write by hand: use --backend autograd for them"),
-        (not (cfg.compile and cfg.spectral_norm and cfg.backend == "autograd"),
-         "torch.compile cannot trace autograd through spectrally normalized weights: "
-         "use --compile --spectral-norm with --backend manual"),
         (not ((cfg.r1 or cfg.gp) and (cfg.compile or cfg.minibatch_std)),
          "--r1 and --gp work with neither --compile nor --minibatch-std"),
         (cfg.backend != "nn" or (cfg.loss == "bce" and not (cfg.translation or cfg.cutout or cfg.r1

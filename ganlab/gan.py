@@ -75,9 +75,6 @@ class GAN:
                              "backend does not write by hand; use the autograd backend for them")
         if (r1 or gp) and (compile or minibatch_std):
             raise ValueError("R1 and the gradient penalty work with neither --compile nor --minibatch-std")
-        if compile and spectral_norm and not manual_backward:
-            raise ValueError("torch.compile cannot trace autograd through spectrally normalized weights: "
-                             "use --compile --spectral-norm with --backend manual")
         if (translation or cutout) and image_dim != SIDE * SIDE:
             raise ValueError("augmentation shifts and erases 28 x 28 images: image_dim must be 784")
         self.num_classes = num_classes

@@ -58,16 +58,16 @@ class SpectralNormLinear(Linear):
     def forward(self, x):
         if self.training:
             power_iteration(self.W.detach(), self.u, self.v)
-        self.sigma = self.u @ (self.W @ self.v)            # σ(W) ≈ uᵀ W v, a 0-dim tensor
-        W_sn = self.W / self.sigma                        # (out, in)
-        self.x, self.W_sn = x.detach(), W_sn.detach()
+        sigma = self.u @ (self.W @ self.v)                # σ(W) ≈ uᵀ W v, a 0-dim tensor
+        W_sn = self.W / sigma                             # (out, in)
+        self.x, self.sigma, self.W_sn = x.detach(), sigma.detach(), W_sn.detach()   # for backward
         return linear(x, W_sn, self.b)                    # (B, out)
 
     def backward(self, grad_y, param_grads=True, input_grad=True):
         grad_x, grad_W_sn, grad_b = linear_backward(self.x, self.W_sn, grad_y, input_grad, param_grads)
         if param_grads:
             # ∂L/∂W = (G - <G, W_SN> u vᵀ) / σ, with u and v held fixed
-            grad_W = (grad_W_sn - (grad_W_sn * self.W_sn).sum() * torch.outer(self.u, self.v)) / self.sigma.detach()
+            grad_W = (grad_W_sn - (grad_W_sn * self.W_sn).sum() * torch.outer(self.u, self.v)) / self.sigma
             accumulate_grad(self.W, grad_W)
             accumulate_grad(self.b, grad_b)
         return grad_x
