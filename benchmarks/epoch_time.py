@@ -9,11 +9,12 @@
     manual-compiled  manual, likewise
 
 With --recipes it times the training recipes instead, all on the autograd backend and the
-same loader, against the default recipe without the R1 penalty (what the default was
-before R1 joined it):
+same loader, against the default recipe without spectral norm (what the default was
+before spectral norm joined it):
 
-    default-no-r1    the ganlab recipe with --r1 0
-    default          the ganlab recipe as it is (R1 on real digits, every step)
+    default-no-sn    the ganlab recipe with --no-spectral-norm
+    default          the ganlab recipe as it is (spectral norm in D)
+    default-r1       the ganlab recipe with the R1 penalty too (--r1 1), every step
     classic          the classic recipe
 
 Each path runs in a fresh process (so peak memory is its own), times --steps steps after
@@ -36,7 +37,7 @@ import torch
 
 N, BATCH, LATENT = 60_000, 100, 64
 PATHS = ("seeds-style", "reference", "ganlab", "manual", "ganlab-compiled", "manual-compiled")
-RECIPE_PATHS = ("default-no-r1", "default", "classic")
+RECIPE_PATHS = ("default-no-sn", "default", "default-r1", "classic")
 
 
 def synthetic_pixels():
@@ -76,8 +77,8 @@ def build(path, device):
     from ganlab.config import make_config
     from ganlab.train import build_model
     if path in RECIPE_PATHS:
-        cfg = {"default-no-r1": make_config("ganlab", r1=0.0), "default": make_config("ganlab"),
-               "classic": make_config("classic")}[path]
+        cfg = {"default-no-sn": make_config("ganlab", spectral_norm=False), "default": make_config("ganlab"),
+               "default-r1": make_config("ganlab", r1=1.0), "classic": make_config("classic")}[path]
         return build_model(cfg, device)
     name, _, compiled = path.partition("-")
     backend = {"seeds": "nn", "reference": "nn", "ganlab": "autograd", "manual": "manual"}[name]
@@ -144,7 +145,7 @@ def main():
     memory = "peak GPU memory" if args.device == "cuda" else "peak RSS"
     print(f"{torch.get_num_threads()} CPU threads, device {args.device}, {args.steps} timed steps per path, "
           f"median of {args.repeat} runs")
-    ratio = "cost" if args.recipes else "speed-up"       # recipes: time per step against default-no-r1
+    ratio = "cost" if args.recipes else "speed-up"       # recipes: time per step against default-no-sn
     print(f"{'path':16s} {'epoch (s)':>10s} {'images/s':>10s} {ratio:>9s} {memory:>16s} {'warm-up (s)':>12s}")
     for r in results:
         factor = r["epoch_s"] / base if args.recipes else base / r["epoch_s"]

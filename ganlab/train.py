@@ -131,7 +131,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                 "noise_rng": noise.get_state(), "history": history}
 
     watchdog = Watchdog(cached_classifier(cfg.data_dir or None) if cfg.dataset != "fashion-mnist" else None, log=log,
-                        probabilities=cfg.loss == "bce")
+                        probabilities=cfg.loss == "bce", remedy=_remedy(cfg))
     sums, count, t_last = torch.zeros(4, device=device, dtype=torch.float64), 0, time.perf_counter()
     bar = _progress_bar(total, step, progress)
     log = bar.write if bar else log                                  # keep the bar on its own line
@@ -177,6 +177,15 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
     # with BCE, the best D against a perfect G outputs real_label · p/(p + p) = real_label / 2
     _write_figures(model, fixed_z, fixed_y, out, history, cfg.real_label / 2 if cfg.loss == "bce" else None)
     return history
+
+
+def _remedy(cfg):
+    """What to suggest when D memorizes the data: the first of the cures this run lacks."""
+    if not cfg.spectral_norm:
+        return "--spectral-norm (or --r1 1)"
+    if not cfg.r1:
+        return "--r1 1"
+    return "more data (--dataset mnist)"
 
 
 def load_into(model, ckpt):

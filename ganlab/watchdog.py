@@ -18,11 +18,12 @@ DOCS = "docs/theory/failure-modes.md"     # the page that explains each symptom
 
 class Watchdog:
     def __init__(self, classifier=None, patience=3, log=print, warmup_steps=1000, stall_window=8,
-                 probabilities=True):
+                 probabilities=True, remedy="--spectral-norm (or --r1 1)"):
         self.classifier, self.patience, self.log = classifier, patience, log
         self.warmup_steps = warmup_steps
         self.stall_window = stall_window      # log intervals of a flat, lopsided D(x) and D(G(z))
         self.probabilities = probabilities    # D(x) is a probability (BCE); other losses log raw scores
+        self.remedy = remedy                  # the option to suggest when D has memorized the data
         self.d_wins_streak = 0
         self.recent = []
         self.warned = set()
@@ -49,8 +50,7 @@ class Watchdog:
             if lopsided and flat:
                 self._warn("d-stalls", f"D is winning and the game has stalled: D(x) ≈ {sum(real) / len(real):.2f}, "
                            f"D(G(z)) ≈ {sum(fake) / len(fake):.2f}, flat for {self.stall_window} log intervals; "
-                           "D has likely memorized the data. Keep D smooth: --spectral-norm "
-                           "(or --r1 1)", "d-wins")
+                           f"D has likely memorized the data. Keep D smooth: {self.remedy}", "d-wins")
 
     @torch.no_grad()
     def check_samples(self, images, step=None, min_digits=5):
