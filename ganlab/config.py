@@ -43,6 +43,7 @@ class Config:
                                     # so it cannot memorize a small data set (docs/recipes.md measures it)
     conditional: bool = False       # condition G and D on the class (one-hot digit appended to z and x)
     mismatched_labels: bool = True  # conditional only: D also learns that real images with wrong labels are fake
+    mismatch_weight: float = 0.5    # ... and their share of D's "fake" term (G's fakes get the rest)
     # length: steps wins when both are given
     epochs: int = 30                # passes over the training set
     steps: int = 0                  # total G+D steps; 0 = use epochs
@@ -77,7 +78,7 @@ class Config:
 BACKENDS = ("autograd", "manual", "nn")
 # Fields added after the first configs were saved, with the value that reproduces those runs
 ADDED_SINCE = dict(loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0, r1=0.0, r1_every=1, gp=0.0,
-                   spectral_norm=False)
+                   spectral_norm=False, mismatch_weight=0.5)
 # Names used before the renames, still read from old config.json files and checkpoints
 OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "reference": "nn"}}
 
@@ -86,7 +87,7 @@ OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "r
 RECIPES = {
     "ganlab": {},
     "classic": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0, dropout=0.0, minibatch_std=False,
-                    spectral_norm=False),
+                    spectral_norm=False, mismatch_weight=0.5),
 }
 
 

@@ -68,7 +68,7 @@ class GAN:
                  g_loss="non_saturating", ema=0.0, dropout=0.0, minibatch_std=False, num_classes=0,
                  manual_backward=False, compile=False, device=None, dtype=torch.float32, generator=None,
                  seed=0, loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0,
-                 r1=0.0, r1_every=1, gp=0.0, spectral_norm=False):
+                 r1=0.0, r1_every=1, gp=0.0, spectral_norm=False, mismatch_weight=0.5):
         self.objective = Objective(loss, real_label, stable_loss, g_loss)
         if manual_backward and (r1 or gp):
             raise ValueError("R1 and the gradient penalty need second derivatives, which the manual "
@@ -88,6 +88,7 @@ class GAN:
         self.opt_G = Adam(self.G.parameters(), lr=lr_g or lr, betas=betas)
         self.opt_D = Adam(self.D.parameters(), lr=lr_d or lr, betas=betas)
         self.r1, self.r1_every, self.gp = r1, r1_every, gp
+        self.mismatch_weight = mismatch_weight      # share of D's fake term for real images with wrong labels
         # minibatch-std makes D's answer for one image depend on the rest of its batch, so
         # then real and fake batches must go through D separately (see judge)
         self.separate_batches = minibatch_std
@@ -107,16 +108,21 @@ class GAN:
         return self.objective.real_label
 
     # ---- the D loss from D's logits on each batch, and its gradients -----------------------
+    def fake_weights(self, n_batches):
+        """How the "fake" term is shared: all G's fakes, or (1 - w) G's and w wrongly labelled reals."""
+        return [1.0] if n_batches == 2 else [1 - self.mismatch_weight, self.mismatch_weight]
+
     def d_loss(self, logits):
-        r"""real(ℓ_real) + fake(ℓ_fake); with wrongly labelled reals, real + ½[fake(ℓ_fake) + fake(ℓ_wrong)]."""
+        r"""real(ℓ_real) + fake(ℓ_fake); with wrongly labelled reals, real + (1 - w) fake(ℓ_fake) + w fake(ℓ_wrong)."""
         real, *fakes = logits
-        return self.objective.real(real) + sum(self.objective.fake(f) for f in fakes) / len(fakes)
+        weights = self.fake_weights(len(logits))
+        return self.objective.real(real) + sum(w * self.objective.fake(f) for w, f in zip(weights, fakes))
 
     def d_loss_grad(self, i, logits, n_batches):
         """∂(``d_loss``)/∂ℓ for the logits of batch ``i`` of ``n_batches`` (0 = the reals), by hand."""
         if i == 0:
             return self.objective.real_grad(logits)
-        return self.objective.fake_grad(logits) / (n_batches - 1)
+        return self.fake_weights(n_batches)[i - 1] * self.objective.fake_grad(logits)
 
     def see(self, x):
         """What D is shown of the images ``x`` (B, 784): x itself, or a random augmentation of it."""

@@ -51,7 +51,7 @@ def build_model(cfg, device):
     return GAN(**common, stable_loss=cfg.stable_loss, manual_backward=cfg.backend == "manual",
                compile=cfg.compile, seed=cfg.seed, loss=cfg.loss, lr_d=cfg.lr_d, lr_g=cfg.lr_g,
                translation=cfg.translation, cutout=cfg.cutout, r1=cfg.r1, r1_every=cfg.r1_every,
-               gp=cfg.gp, spectral_norm=cfg.spectral_norm)
+               gp=cfg.gp, spectral_norm=cfg.spectral_norm, mismatch_weight=cfg.mismatch_weight)
 
 
 def fresh_run_dir(base):
