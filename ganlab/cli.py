@@ -86,6 +86,8 @@ def main(ctx):
               help="Condition G and D on the digit: then `ganlab sample --digit 7` draws a 7.")
 @click.option("--mismatched-labels/--no-mismatched-labels", default=None,
               help="Conditional: D also rejects real digits shown with a wrong label [default: on].")
+@click.option("--mismatch-weight", type=float,
+              help="Conditional: those wrongly labelled digits' share of D's fake term [default: 0.5].")
 @click.option("--backend", type=click.Choice(["autograd", "manual", "nn"]),
               help="autograd: ganlab's layers, gradients by autograd [default]; manual: every backward written "
                    "by hand; nn: the torch.nn twin.")

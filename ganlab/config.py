@@ -137,6 +137,7 @@ def validate(cfg):
         (0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, "Adam betas must lie in [0, 1)"),
         (0 <= cfg.ema < 1, "--ema must lie in [0, 1)"),
         (0 <= cfg.dropout < 1, "--dropout must lie in [0, 1)"),
+        (0 <= cfg.mismatch_weight < 1, "--mismatch-weight must lie in [0, 1)"),
         (cfg.backend in BACKENDS, f"unknown backend {cfg.backend!r}: choose one of {', '.join(BACKENDS)}"),
         (cfg.g_loss in ("non_saturating", "saturating"), f"unknown generator loss {cfg.g_loss!r}"),
         (cfg.dtype in ("float32", "float64"), f"unknown dtype {cfg.dtype!r}"),

@@ -185,6 +185,7 @@ MNIST_SIZED = dict(latent_dim=8, hidden_dim=32, image_dim=784)
 TECHNIQUES = {
     "augment": dict(translation=0.125, cutout=0.5, dropout=0.5, real_label=0.9),
     "augment+conditional": dict(translation=0.125, cutout=0.5, num_classes=4),
+    "conditional, mismatch weight 0.2": dict(num_classes=4, mismatch_weight=0.2, spectral_norm=True),
     "augment+minibatch-std": dict(translation=0.125, cutout=0.25, minibatch_std=True),
     "spectral-norm+hinge": dict(spectral_norm=True, loss="hinge"),
     "lsgan+ttur": dict(loss="lsgan", lr_d=4e-4, lr_g=1e-4),
@@ -259,3 +260,14 @@ def test_compiled_step_matches_eager_with_augmentation_and_spectral_norm(manual,
         assert max_diff(fused.state_dict()[part], eager.state_dict()[part]) < TWIN_TOL[torch.float64], part
     # the compiled step drew the same augmentations and masks, from the same generator
     assert torch.equal(fused.dropout_rng.get_state(), eager.dropout_rng.get_state())
+
+
+def test_mismatch_weight_shares_the_fake_term_between_g_and_wrong_labels():
+    gan = GAN(**SMALL, dtype=torch.float64, num_classes=4, mismatch_weight=0.2)
+    x, z_d, z_g, y_real, y_d, y_g, y_wrong = next(batches(torch.float64, "cpu", num_classes=4))
+    with torch.no_grad():
+        logits = [gan.D(x, y_real), gan.D(gan.G(z_d, y_d), y_d), gan.D(x, y_wrong)]
+        bce = torch.nn.functional.binary_cross_entropy_with_logits
+        expected = bce(logits[0], torch.ones_like(logits[0])) + 0.8 * bce(logits[1], torch.zeros_like(logits[1])) \
+            + 0.2 * bce(logits[2], torch.zeros_like(logits[2]))
+    assert gan.step(x, z_d, z_g, y_real, y_d, y_g, y_wrong)["d_loss"].item() == pytest.approx(expected.item(), abs=1e-12)
