@@ -133,7 +133,7 @@ class ReLU(Layer):
         self.x = x.detach()
         return relu(x)
 
-    def backward(self, grad_y, param_grads=True):
+    def backward(self, grad_y, param_grads=True, input_grad=True):
         return relu_backward(self.x, grad_y)
 
 
@@ -147,7 +147,7 @@ class LeakyReLU(Layer):
         self.x = x.detach()
         return leaky_relu(x, self.slope)
 
-    def backward(self, grad_y, param_grads=True):
+    def backward(self, grad_y, param_grads=True, input_grad=True):
         return leaky_relu_backward(self.x, grad_y, self.slope)
 
 
@@ -159,7 +159,7 @@ class Tanh(Layer):
         self.y = y.detach()
         return y
 
-    def backward(self, grad_y, param_grads=True):
+    def backward(self, grad_y, param_grads=True, input_grad=True):
         return tanh_backward(self.y, grad_y)
 
 
@@ -171,5 +171,5 @@ class Sigmoid(Layer):
         self.y = y.detach()
         return y
 
-    def backward(self, grad_y, param_grads=True):
+    def backward(self, grad_y, param_grads=True, input_grad=True):
         return sigmoid_backward(self.y, grad_y)

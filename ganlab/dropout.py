@@ -33,5 +33,5 @@ class Dropout(Layer):
         self.mask = keep.to(x.dtype) / (1 - self.p)             # (B, features)
         return x * self.mask
 
-    def backward(self, grad_y, param_grads=True):
+    def backward(self, grad_y, param_grads=True, input_grad=True):
         return grad_y * self.mask                                # the same units stay silent

@@ -13,12 +13,20 @@ class Layer:
     def forward(self, x):
         raise NotImplementedError
 
-    def backward(self, grad_y, param_grads=True):
-        """Return ∂L/∂x given ∂L/∂y; with ``param_grads`` also add ∂L/∂θ to each ``θ.grad``."""
+    def backward(self, grad_y, param_grads=True, input_grad=True):
+        """Return ∂L/∂x given ∂L/∂y; with ``param_grads`` also add ∂L/∂θ to each ``θ.grad``.
+
+        Every layer takes the same arguments. ``input_grad=False`` says nobody needs ∂L/∂x
+        (the input is data or noise): a layer may then skip computing it and return None.
+        """
         raise NotImplementedError
 
     def parameters(self):
         return []
+
+    def named_parameters(self):
+        """The learned tensors by the names ``torch.nn`` gives them (``"weight"``, ``"bias"``)."""
+        return {}
 
     def buffers(self):
         """State that is saved with the model but not learned by gradient descent, by name."""

@@ -70,6 +70,9 @@ class Linear(Layer):
     def parameters(self):
         return [self.W, self.b]
 
+    def named_parameters(self):
+        return {"weight": self.W, "bias": self.b}          # nn.Linear's names, for the twin
+
 
 def accumulate_grad(param, grad):
     """Add ``grad`` into ``param.grad``, as autograd does when a tensor is used twice."""

@@ -36,5 +36,5 @@ class MinibatchStd(Layer):
         self.h = h.detach()
         return minibatch_std(h)
 
-    def backward(self, grad_y, param_grads=True):
+    def backward(self, grad_y, param_grads=True, input_grad=True):
         return minibatch_std_backward(self.h, grad_y)

@@ -8,7 +8,6 @@ so a ganlab model and its ``nn.Module`` twin exchange weights directly.
 import torch
 
 from ganlab.layer import Layer
-from ganlab.linear import Linear
 
 
 class Sequential(Layer):
@@ -31,9 +30,7 @@ class Sequential(Layer):
         first, *rest = self.layers
         for layer in reversed(rest):
             grad_y = layer.backward(grad_y, param_grads)
-        if isinstance(first, Linear):
-            return first.backward(grad_y, param_grads, input_grad)
-        return first.backward(grad_y, param_grads)
+        return first.backward(grad_y, param_grads, input_grad)
 
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]
@@ -60,12 +57,9 @@ class Sequential(Layer):
                 own[name].copy_(tensor)
 
     def named_parameters(self):
-        named = {}
-        for i, layer in enumerate(self.layers):
-            if isinstance(layer, Linear):
-                named[f"{i}.weight"] = layer.W
-                named[f"{i}.bias"] = layer.b
-        return named
+        """``{"0.weight": W, "0.bias": b, ...}``: each layer's parameters under its index."""
+        return {f"{i}.{name}": p for i, layer in enumerate(self.layers)
+                for name, p in layer.named_parameters().items()}
 
     def named_tensors(self):
         """``named_parameters`` and every layer's buffers (``"0.u"``, ...): all a model's state."""
