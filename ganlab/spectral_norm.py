@@ -34,10 +34,15 @@ def normalize(v):
 
 @torch.no_grad()
 def power_iteration(W, u, v, iterations=1):
-    r"""``iterations`` rounds of $u \leftarrow \frac{Wv}{\lVert Wv\rVert}$, $v \leftarrow \frac{W^\top u}{\lVert W^\top u\rVert}$, in place."""
+    r"""``iterations`` rounds of $u \leftarrow \frac{Wv}{\lVert Wv\rVert}$, $v \leftarrow \frac{W^\top u}{\lVert W^\top u\rVert}$.
+
+    Returns new tensors: the old $u$, $v$ may still be needed by the backward pass of an
+    earlier forward call (D judging two batches in one graph), so they are not overwritten.
+    """
     for _ in range(iterations):
-        u.copy_(normalize(W @ v))           # (out,)
-        v.copy_(normalize(W.T @ u))         # (in,)
+        u = normalize(W @ v)                # (out,)
+        v = normalize(W.T @ u)              # (in,)
+    return u, v
 
 
 class SpectralNormLinear(Linear):
@@ -52,12 +57,12 @@ class SpectralNormLinear(Linear):
         super().__init__(in_features, out_features, device, dtype, generator)
         self.u = normalize(torch.randn(out_features, generator=generator, device=device, dtype=dtype))
         self.v = normalize(torch.randn(in_features, generator=generator, device=device, dtype=dtype))
-        power_iteration(self.W.detach(), self.u, self.v, INIT_ITERATIONS)
+        self.u, self.v = power_iteration(self.W.detach(), self.u, self.v, INIT_ITERATIONS)
         self.training = True
 
     def forward(self, x):
         if self.training:
-            power_iteration(self.W.detach(), self.u, self.v)
+            self.u, self.v = power_iteration(self.W.detach(), self.u, self.v)
         sigma = self.u @ (self.W @ self.v)                # σ(W) ≈ uᵀ W v, a 0-dim tensor
         W_sn = self.W / sigma                             # (out, in)
         self.x, self.sigma, self.W_sn = x.detach(), sigma.detach(), W_sn.detach()   # for backward

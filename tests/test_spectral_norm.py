@@ -52,3 +52,15 @@ def test_normalized_weight_has_spectral_norm_one():
     for _ in range(200):          # one power iteration per forward, as in training
         ours(torch.zeros(1, 64, dtype=torch.float64))
     assert torch.linalg.matrix_norm(ours.W_sn, ord=2).item() == pytest.approx(1.0, abs=1e-4)
+
+
+def test_two_forward_calls_in_one_graph_backpropagate_like_torch():
+    # D judging real and fake batches in separate calls, one loss: the power iteration of
+    # the second call must not overwrite what the first call's backward needs
+    ours, theirs = pair(torch.float64, "cpu")
+    a, b = torch.randn(4, 20, dtype=torch.float64), torch.randn(4, 20, dtype=torch.float64)
+    loss_ours = ours(a).square().sum() + ours(b).sum()
+    loss_theirs = theirs(a).square().sum() + theirs(b).sum()
+    (g_ours,) = torch.autograd.grad(loss_ours, [ours.W])
+    (g_theirs,) = torch.autograd.grad(loss_theirs, [theirs.parametrizations.weight.original])
+    assert_close(g_ours, g_theirs, torch.float64)
