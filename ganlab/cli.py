@@ -76,7 +76,7 @@ def main(ctx):
 @click.option("--r1-every", type=int, help="Lazy R1: apply it every k steps, k times as strong [default: 1].")
 @click.option("--gp", type=float, help="WGAN-GP penalty weight lambda [default: 10 with --loss wgan-gp, else 0].")
 @click.option("--spectral-norm/--no-spectral-norm", default=None,
-              help="Divide D's weights by their spectral norms [default: on; classic off].")
+              help="Divide D's weights by their spectral norms [default: on; classic and --conditional off].")
 @click.option("--latent-dim", type=int, help="Size of the noise vector z [default: 64].")
 @click.option("--hidden-dim", type=int, help="Units per hidden layer [default: 256].")
 @click.option("--dropout", type=float, help="Dropout in D's hidden layers [default: 0.5; classic 0].")

@@ -51,3 +51,9 @@ def test_configs_written_before_the_renames_still_load():
     assert not cfg.spectral_norm and cfg.r1 == 0 and cfg.loss == "bce"      # as those runs were trained
     assert Config.from_dict({"backend": "tensor"}).backend == "autograd"
     assert make_config("seed").recipe == "classic" and make_config("seed").beta1 == 0.9
+
+
+def test_spectral_norm_is_on_by_default_but_off_for_the_conditional_gan_unless_asked():
+    assert make_config().spectral_norm and not make_config("classic").spectral_norm
+    assert not make_config(conditional=True).spectral_norm
+    assert make_config(conditional=True, spectral_norm=True).spectral_norm
