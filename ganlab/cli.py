@@ -70,8 +70,8 @@ def main(ctx):
 @click.option("--lr-g", type=float, help="G's own learning rate [default: --lr].")
 @click.option("--loss", type=click.Choice(["bce", "lsgan", "hinge", "wgan-gp"]),
               help="The game, on D's logits: BCE (minimax), least squares, hinge or Wasserstein [default: bce].")
-@click.option("--translation", type=float, help="DiffAugment: shift what D sees by up to this share of the side [default: 0.125; classic 0].")
-@click.option("--cutout", type=float, help="DiffAugment: erase a square of this share of the side [default: 0.5; classic 0].")
+@click.option("--translation", type=float, help="DiffAugment: shift what D sees by up to this share of the side, e.g. 0.125 [default: 0, off].")
+@click.option("--cutout", type=float, help="DiffAugment: erase a square of this share of the side, e.g. 0.5 [default: 0, off].")
 @click.option("--r1", type=float, help="R1 penalty weight gamma on D's gradient at real images [default: 0, off].")
 @click.option("--r1-every", type=int, help="Lazy R1: apply it every k steps, k times as strong [default: 1].")
 @click.option("--gp", type=float, help="WGAN-GP penalty weight lambda [default: 10 with --loss wgan-gp, else 0].")
