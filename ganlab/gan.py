@@ -103,10 +103,6 @@ class GAN:
         if self.G_ema:
             self.G_ema.load_state_dict(self.G.state_dict())
 
-    @property
-    def real_label(self):
-        return self.objective.real_label
-
     # ---- the D loss from D's logits on each batch, and its gradients -----------------------
     def fake_weights(self, n_batches):
         """How the "fake" term is shared: all G's fakes, or (1 - w) G's and w wrongly labelled reals."""
