@@ -2,7 +2,7 @@
 
     seeds-style      torchvision-style Dataset: a PIL image per sample, ToTensor + Normalize,
                      a DataLoader with shuffling, the nn.Module GAN with BCELoss and Adam
-    reference        the same nn.Module GAN (ganlab.reference) fed from ganlab's in-memory tensor
+    reference        the same nn.Module GAN (ganlab.lab.twin) fed from ganlab's in-memory tensor
     ganlab           ganlab's tensor-op GAN with autograd, same loader, the seeds' recipe
     manual           ganlab's GAN with the hand-written backward, same loader and recipe
     ganlab-compiled  ganlab, its step through torch.compile (ganlab train --compile)
@@ -65,7 +65,7 @@ def seeds_style_batches(pixels):
 
 
 def in_memory_batches(pixels, device):
-    from ganlab.data import batches, normalize
+    from ganlab.lab.data import batches, normalize
     images = normalize(pixels).to(device)
     epoch = 0
     while True:
@@ -74,8 +74,8 @@ def in_memory_batches(pixels, device):
 
 
 def build(path, device):
-    from ganlab.config import make_config
-    from ganlab.train import build_model
+    from ganlab.lab.config import make_config
+    from ganlab.lab.train import build_model
     if path in RECIPE_PATHS:
         cfg = {"default-no-sn": make_config("ganlab", spectral_norm=False), "default": make_config("ganlab"),
                "default-r1": make_config("ganlab", r1=1.0), "classic": make_config("classic")}[path]

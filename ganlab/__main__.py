@@ -1,3 +1,3 @@
-from ganlab.cli import main
+from ganlab.lab.cli import main
 
 main()

@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from ganlab import lesson
+from ganlab.lab import lesson
 from ganlab.linear import Linear, linear, linear_backward
 
 L = lesson.setup(__doc__, number=2)

@@ -22,7 +22,7 @@ layers doing the same for a whole network.
 """
 import torch
 
-from ganlab import lesson
+from ganlab.lab import lesson
 from ganlab.activations import Tanh, tanh, tanh_backward
 from ganlab.linear import Linear, linear, linear_backward
 from ganlab.sequential import Sequential

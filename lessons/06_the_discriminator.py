@@ -16,14 +16,14 @@ matching nn.Module discriminator giving the same first-step loss, and a plot of 
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab import lesson
+from ganlab.lab import lesson
 from ganlab.activations import sigmoid
-from ganlab.data import batches, load_dataset
+from ganlab.lab.data import batches, load_dataset
 from ganlab.gan import set_grads
 from ganlab.losses import bce_with_logits
 from ganlab.models import Discriminator
 from ganlab.optim import Adam
-from ganlab.reference import reference_discriminator
+from ganlab.lab.twin import reference_discriminator
 
 L = lesson.setup(__doc__, number=6)
 images = load_dataset("mnist-sample", device=L.device).images           # (5000, 784)

@@ -17,11 +17,11 @@ same weights.
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab import lesson
-from ganlab.data import load_dataset
+from ganlab.lab import lesson
+from ganlab.lab.data import load_dataset
 from ganlab.models import Generator
-from ganlab.plots import grid_image
-from ganlab.reference import reference_generator
+from ganlab.lab.plots import grid_image
+from ganlab.lab.twin import reference_generator
 
 L = lesson.setup(__doc__, number=7)
 G = Generator(device=L.device)

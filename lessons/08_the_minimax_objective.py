@@ -26,7 +26,7 @@ import math
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab import lesson
+from ganlab.lab import lesson
 from ganlab.objective import d_loss, g_loss_non_saturating, g_loss_saturating, value
 
 L = lesson.setup(__doc__, number=8)

@@ -14,7 +14,7 @@ Watch D(x) and D(G(z)): at first D wins easily (D(x) near 1, D(G(z)) near 0); as
 D(G(z)) climbs and the two move towards the equilibrium 1/2.
 
 This lesson uses the classic recipe (sigmoid + BCE on probabilities, Adam with default
-betas), exactly what the twin in ganlab/reference.py does. --quick (default) trains
+betas), exactly what the twin in ganlab/lab/twin.py does. --quick (default) trains
 300 steps; --full trains 3,000.
 
 You will see: the log of the seeds' columns, the curves of D(x) and D(G(z)) for ganlab and
@@ -26,15 +26,15 @@ chaotic system does. Over the first 50 steps they agree to about 1e-5.
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab import lesson
+from ganlab.lab import lesson
 from ganlab.activations import sigmoid
-from ganlab.data import batches, load_dataset
+from ganlab.lab.data import batches, load_dataset
 from ganlab.gan import set_grads
 from ganlab.losses import bce
 from ganlab.models import Discriminator, Generator
 from ganlab.optim import Adam
-from ganlab.plots import grid_image
-from ganlab.reference import ReferenceGAN
+from ganlab.lab.plots import grid_image
+from ganlab.lab.twin import ReferenceGAN
 
 L = lesson.setup(__doc__, number=10)
 images = load_dataset("mnist-sample", device=L.device).images           # (5000, 784)

@@ -19,7 +19,7 @@ import math
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab import lesson
+from ganlab.lab import lesson
 from ganlab.activations import sigmoid
 from ganlab.gan import GAN
 

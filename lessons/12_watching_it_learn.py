@@ -20,10 +20,10 @@ import json
 import torch
 from PIL import Image
 
-from ganlab import lesson
-from ganlab.config import make_config
-from ganlab.sampling import generate_noise, interpolate, interpolation_figure, load_generator
-from ganlab.train import train
+from ganlab.lab import lesson
+from ganlab.lab.config import make_config
+from ganlab.lab.sampling import generate_noise, interpolate, interpolation_figure, load_generator
+from ganlab.lab.train import train
 
 L = lesson.setup(__doc__, number=12)
 run = L.out / "run"

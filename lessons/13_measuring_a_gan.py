@@ -17,13 +17,13 @@ You will see: the table, and that the numbers rank the four the way your eyes wo
 """
 import torch
 
-from ganlab import lesson
-from ganlab.classifier import load_reference
-from ganlab.config import make_config
-from ganlab.evaluate import evaluate_images
-from ganlab.metrics import frechet_distance
-from ganlab.sampling import generate, load_generator
-from ganlab.train import train
+from ganlab.lab import lesson
+from ganlab.lab.classifier import load_reference
+from ganlab.lab.config import make_config
+from ganlab.lab.evaluate import evaluate_images
+from ganlab.lab.metrics import frechet_distance
+from ganlab.lab.sampling import generate, load_generator
+from ganlab.lab.train import train
 
 L = lesson.setup(__doc__, number=13)
 reference = load_reference("mnist-sample")

@@ -53,12 +53,12 @@ You will see: one row per run with its curves and samples, and a table of the sy
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab import lesson
-from ganlab.data import batches, load_dataset
+from ganlab.lab import lesson
+from ganlab.lab.data import batches, load_dataset
 from ganlab.gan import GAN, set_grads
 from ganlab.models import Discriminator
 from ganlab.optim import Adam
-from ganlab.plots import grid_image
+from ganlab.lab.plots import grid_image
 
 L = lesson.setup(__doc__, number=14)
 images = load_dataset("mnist-sample", device=L.device).images

@@ -25,15 +25,15 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from ganlab import lesson
-from ganlab.classifier import load_reference
+from ganlab.lab import lesson
+from ganlab.lab.classifier import load_reference
 from ganlab.conditional import one_hot
-from ganlab.config import make_config
-from ganlab.evaluate import label_agreement
+from ganlab.lab.config import make_config
+from ganlab.lab.evaluate import label_agreement
 from ganlab.gan import GAN
-from ganlab.reference import ReferenceGAN
-from ganlab.sampling import generate, load_generator, requested_labels
-from ganlab.train import train
+from ganlab.lab.twin import ReferenceGAN
+from ganlab.lab.sampling import generate, load_generator, requested_labels
+from ganlab.lab.train import train
 
 L = lesson.setup(__doc__, number=15)
 

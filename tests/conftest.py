@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from ganlab.data import Dataset
+from ganlab.lab.data import Dataset
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -27,11 +27,11 @@ def synthetic_dataset(n=200, seed=0, device="cpu"):
 @pytest.fixture
 def synthetic_data(monkeypatch):
     """Make training read the synthetic set instead of MNIST."""
-    import ganlab.compare
-    import ganlab.train
+    import ganlab.lab.compare
+    import ganlab.lab.train
     fake = lambda name, data_dir, device: synthetic_dataset(device=device)   # noqa: E731
-    monkeypatch.setattr(ganlab.train, "load_dataset", fake)
-    monkeypatch.setattr(ganlab.compare, "load_dataset", fake)
+    monkeypatch.setattr(ganlab.lab.train, "load_dataset", fake)
+    monkeypatch.setattr(ganlab.lab.compare, "load_dataset", fake)
     return synthetic_dataset()
 
 

@@ -36,7 +36,7 @@ def test_manual_and_autograd_agree_with_dropout_in_d():
 
 
 def test_dropout_keys_follow_nn_sequential():
-    from ganlab.reference import reference_discriminator
+    from ganlab.lab.twin import reference_discriminator
     ours = GAN(**SMALL, dropout=0.3).D.state_dict()
     theirs = reference_discriminator(SMALL["image_dim"], SMALL["hidden_dim"], dropout=0.3).state_dict()
     assert list(ours) == list(theirs) == ["0.weight", "0.bias", "3.weight", "3.bias", "6.weight", "6.bias"]

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from ganlab.gan import GAN
-from ganlab.reference import ReferenceGAN
+from ganlab.lab.twin import ReferenceGAN
 from host_reads import HostReads
 from parity import DEVICES, DTYPES, needs_compiler
 

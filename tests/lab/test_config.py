@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from ganlab.config import RECIPES, Config, make_config, validate
+from ganlab.lab.config import RECIPES, Config, make_config, validate
 
 
 def test_config_round_trips_through_json():

@@ -3,9 +3,9 @@ import json
 import pytest
 import torch
 
-from ganlab.checkpoint import load_checkpoint
-from ganlab.config import make_config
-from ganlab.train import TrainingDiverged, train
+from ganlab.lab.checkpoint import load_checkpoint
+from ganlab.lab.config import make_config
+from ganlab.lab.train import TrainingDiverged, train
 from host_reads import HostReads
 
 

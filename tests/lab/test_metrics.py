@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from ganlab.metrics import (digit_histogram, frechet_distance, inception_score, memorization,
+from ganlab.lab.metrics import (digit_histogram, frechet_distance, inception_score, memorization,
                             precision_recall, sqrtm_psd)
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ganlab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from ganlab.data import default_data_dir, load_dataset
+from ganlab.lab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ganlab.lab.data import default_data_dir, load_dataset
 
 
 class LeNet(nn.Module):

@@ -5,7 +5,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from ganlab.cli import main
+from ganlab.lab.cli import main
 from parity import needs_compiler
 
 TINY = ["--latent-dim", "8", "--hidden-dim", "16", "--batch-size", "20", "--log-every", "5", "--device", "cpu"]
@@ -137,7 +137,7 @@ def test_usage_errors_are_one_line_too(args, fragment):
 
 
 def test_checkpoint_from_another_architecture_is_a_clear_mismatch(trained, tmp_path):
-    from ganlab.checkpoint import load_checkpoint, save_checkpoint
+    from ganlab.lab.checkpoint import load_checkpoint, save_checkpoint
     ckpt = load_checkpoint(trained / "checkpoint.pt")
     ckpt["config"]["hidden_dim"] = 64                      # the weights are for 16 units
     save_checkpoint(ckpt, tmp_path / "other.pt")
@@ -225,9 +225,9 @@ def test_without_out_each_run_gets_a_fresh_folder(synthetic_data, tmp_path, monk
 
 
 @pytest.mark.parametrize("code", [
-    "from ganlab.cli import main; main(['--help'])",
-    "from ganlab.cli import main; main(['lessons'])",
-    "from ganlab.cli import main; main([])",
+    "from ganlab.lab.cli import main; main(['--help'])",
+    "from ganlab.lab.cli import main; main(['lessons'])",
+    "from ganlab.lab.cli import main; main([])",
 ])
 def test_help_and_the_lesson_list_answer_without_loading_torch(code):
     import subprocess
@@ -240,6 +240,6 @@ def test_help_and_the_lesson_list_answer_without_loading_torch(code):
 def test_the_training_loop_loads_torchvision_and_matplotlib_only_when_drawing():
     import subprocess
     import sys
-    probe = "import sys, ganlab.train\nprint('LOADED', 'torchvision' in sys.modules, 'matplotlib' in sys.modules)"
+    probe = "import sys, ganlab.lab.train\nprint('LOADED', 'torchvision' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert "LOADED False False" in out

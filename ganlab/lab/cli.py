@@ -5,7 +5,7 @@ import warnings
 
 import click
 
-from ganlab.config import RECIPES, make_config
+from ganlab.lab.config import RECIPES, make_config
 
 EXPECTED_ERRORS = (ValueError, RuntimeError, OSError)
 
@@ -103,7 +103,7 @@ def main(ctx):
 @friendly_errors
 def train(recipe, out_dir, resume, overwrite, **options):
     """Train a GAN and write logs, figures and checkpoints into --out."""
-    from ganlab.train import fresh_run_dir, train as run_training
+    from ganlab.lab.train import fresh_run_dir, train as run_training
     cfg = make_config(recipe, **options)
     if out_dir is None:          # an explicit --out stays strict; the default never trips a second run
         if resume:
@@ -127,7 +127,7 @@ def train(recipe, out_dir, resume, overwrite, **options):
 @friendly_errors
 def sample(checkpoint, n, seed, out_file, digit, interpolate):
     """Draw images from a trained generator."""
-    from ganlab.sampling import interpolation_figure, load_generator, requested_labels, save_samples
+    from ganlab.lab.sampling import interpolation_figure, load_generator, requested_labels, save_samples
     G, cfg = load_generator(checkpoint)
     requested_labels(cfg, 1, digit)                         # a clear error for a wrong --digit
     if interpolate:
@@ -146,7 +146,7 @@ def sample(checkpoint, n, seed, out_file, digit, interpolate):
 @friendly_errors
 def compare(steps, device, dataset, data_dir, out_dir):
     """Run ganlab's GAN and the nn reference twin side by side and report how far apart they are."""
-    from ganlab.compare import compare_twins
+    from ganlab.lab.compare import compare_twins
     report = compare_twins(steps, device, dataset, data_dir, out_dir)
     for line in report:
         click.echo(line)
@@ -163,7 +163,7 @@ def compare(steps, device, dataset, data_dir, out_dir):
 def evaluate(source, n, dataset, data_dir, as_json, per_class):
     """Score a checkpoint's samples (or a .pt tensor of images) against real digits."""
     import json
-    from ganlab.evaluate import evaluate as run_evaluation, format_table
+    from ganlab.lab.evaluate import evaluate as run_evaluation, format_table
     result = run_evaluation(source, n, dataset, data_dir, log=lambda s: click.echo(s, err=True), per_class=per_class)
     click.echo(json.dumps(result, indent=2) if as_json else "\n".join(format_table(result)))
 
@@ -171,7 +171,7 @@ def evaluate(source, n, dataset, data_dir, as_json, per_class):
 @main.command()
 def lessons():
     """List the lessons, in order."""
-    from ganlab.lessons_index import listing
+    from ganlab.lab.lessons_index import listing
     click.echo("\n".join(listing()))
 
 
@@ -182,7 +182,7 @@ def lessons():
 @friendly_errors
 def docs(site_dir, port):
     """Serve the docs site locally (theory, lessons, API), or build it with --build DIR."""
-    from ganlab import docs_site
+    from ganlab.lab import docs_site
     if site_dir:
         status = docs_site.build(site_dir)
         if status != 0:
@@ -205,7 +205,7 @@ def docs(site_dir, port):
 def lesson(number, out, device, seed, quick, show):
     """Run lesson NUMBER (see `ganlab lessons`)."""
     from ganlab.device import get_device
-    from ganlab.lessons_index import listing, run_lesson
+    from ganlab.lab.lessons_index import listing, run_lesson
     get_device(device)                                  # a clear error for cuda without a GPU
     args = ["--device", device, "--seed", str(seed), "--quick" if quick else "--full"]
     args += ["--out", out] if out else []

@@ -9,7 +9,7 @@
 - **Mode collapse**: the digit classifier (when one is cached) sees only a few digits
   among samples from fixed noise, once G has had ``warmup_steps`` to learn (before that
   its samples are blobs, which the classifier reads as one or two digits).
-- NaN or infinite losses stop the run outright (see ``ganlab.train``).
+- NaN or infinite losses stop the run outright (see ``ganlab.lab.train``).
 """
 import torch
 

@@ -1,5 +1,5 @@
-from ganlab.classifier import load_reference
-from ganlab.watchdog import Watchdog
+from ganlab.lab.classifier import load_reference
+from ganlab.lab.watchdog import Watchdog
 
 
 def point(d_real, d_fake):

@@ -7,7 +7,7 @@ import time
 import pytest
 import torch
 
-from ganlab.checkpoint import load_checkpoint
+from ganlab.lab.checkpoint import load_checkpoint
 
 ARGS = ["--dataset", "mnist-sample", "--latent-dim", "8", "--hidden-dim", "32", "--batch-size", "50",
         "--log-every", "50", "--device", "cpu", "--steps", "1000"]          # 100 steps per epoch

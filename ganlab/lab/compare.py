@@ -8,10 +8,10 @@ from pathlib import Path
 
 import torch
 
-from ganlab.config import make_config
-from ganlab.data import batches, load_dataset
+from ganlab.lab.config import make_config
+from ganlab.lab.data import batches, load_dataset
 from ganlab.device import get_device, set_seed
-from ganlab.train import LOG_KEYS, build_model
+from ganlab.lab.train import LOG_KEYS, build_model
 
 
 def twin_models(cfg, device):

@@ -3,10 +3,10 @@ from pathlib import Path
 
 import torch
 
-from ganlab.checkpoint import CheckpointError, load_checkpoint
-from ganlab.config import Config
+from ganlab.lab.checkpoint import CheckpointError, load_checkpoint
+from ganlab.lab.config import Config
 from ganlab.models import Generator
-from ganlab.plots import save_grid
+from ganlab.lab.plots import save_grid
 
 
 def load_generator(path):

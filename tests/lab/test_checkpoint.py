@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from ganlab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ganlab.lab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 
 
 def state():

@@ -115,7 +115,7 @@ def make_config(recipe="ganlab", **overrides):
 
 def validate(cfg):
     """Raise ValueError with one clear sentence for any value training cannot use."""
-    from ganlab.data import DATASETS
+    from ganlab.lab.data import DATASETS
     from ganlab.objective import LOSSES
     checks = [
         (cfg.dataset in DATASETS, f"unknown dataset {cfg.dataset!r}: choose one of {', '.join(DATASETS)}"),

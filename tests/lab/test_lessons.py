@@ -7,8 +7,8 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from ganlab.cli import main
-from ganlab.lessons_index import lesson_files
+from ganlab.lab.cli import main
+from ganlab.lab.lessons_index import lesson_files
 
 LESSONS = sorted(lesson_files())
 EXPECTED_FIGURES = {1: {"batch.png", "pixel_histogram.png"}, 2: {"init_weights.png"}, 3: {"activations.png"}, 5: {"bce_naive_vs_stable.png"},

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from ganlab import data
-from ganlab.data import DataUnavailable, batches, epoch_permutation, load_dataset, normalize
+from ganlab.lab import data
+from ganlab.lab.data import DataUnavailable, batches, epoch_permutation, load_dataset, normalize
 
 
 def test_normalize_maps_bytes_to_minus_one_one_like_totensor_then_normalize():
@@ -82,7 +82,7 @@ def test_fashion_mnist_from_debians_package(tmp_path):
 
 
 def test_a_truncated_dataset_file_is_named_and_not_silently_replaced(tmp_path):
-    from ganlab.data import DatasetCorrupt
+    from ganlab.lab.data import DatasetCorrupt
     # an MNIST folder as torchvision leaves it, one IDX file cut short
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)

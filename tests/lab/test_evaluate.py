@@ -5,12 +5,12 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from ganlab.classifier import load_reference
-from ganlab.cli import main
-from ganlab.config import make_config
-from ganlab.evaluate import evaluate_images
-from ganlab.sampling import generate, load_generator
-from ganlab.train import train
+from ganlab.lab.classifier import load_reference
+from ganlab.lab.cli import main
+from ganlab.lab.config import make_config
+from ganlab.lab.evaluate import evaluate_images
+from ganlab.lab.sampling import generate, load_generator
+from ganlab.lab.train import train
 
 
 @pytest.fixture(scope="module")

@@ -17,15 +17,15 @@ from pathlib import Path
 
 import torch
 
-from ganlab.classifier import cached_classifier
-from ganlab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from ganlab.config import Config, validate
-from ganlab.data import batch_indices, load_dataset
+from ganlab.lab.classifier import cached_classifier
+from ganlab.lab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ganlab.lab.config import Config, validate
+from ganlab.lab.data import batch_indices, load_dataset
 from ganlab.device import get_device, set_seed
 from ganlab.gan import GAN
-from ganlab.plots import plot_history, save_gif, save_grid
-from ganlab.reference import ReferenceGAN
-from ganlab.watchdog import Watchdog
+from ganlab.lab.plots import plot_history, save_gif, save_grid
+from ganlab.lab.twin import ReferenceGAN
+from ganlab.lab.watchdog import Watchdog
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 LOG_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")

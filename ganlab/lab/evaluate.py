@@ -3,8 +3,8 @@ from pathlib import Path
 
 import torch
 
-from ganlab.classifier import load_reference
-from ganlab.metrics import digit_histogram, frechet_distance, inception_score, memorization, precision_recall
+from ganlab.lab.classifier import load_reference
+from ganlab.lab.metrics import digit_histogram, frechet_distance, inception_score, memorization, precision_recall
 
 MAX_REAL = 10_000          # real digits used for the manifold and distance statistics
 
@@ -12,8 +12,8 @@ MAX_REAL = 10_000          # real digits used for the manifold and distance stat
 def load_samples(path, n=10_000, seed=0):
     """Images (N, 784) in [-1, 1] from a checkpoint (drawn from its generator) or a .pt tensor,
     and the digits they were asked to be (N,) when a conditional generator drew them, else None."""
-    from ganlab.checkpoint import CheckpointError, load_tensors
-    from ganlab.sampling import generate, load_generator, requested_labels
+    from ganlab.lab.checkpoint import CheckpointError, load_tensors
+    from ganlab.lab.sampling import generate, load_generator, requested_labels
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no file at {path}")
