@@ -2,7 +2,7 @@
 
     seeds-style      torchvision-style Dataset: a PIL image per sample, ToTensor + Normalize,
                      a DataLoader with shuffling, the nn.Module GAN with BCELoss and Adam
-    reference        the same nn.Module GAN (ganlab.lab.twin) fed from ganlab's in-memory tensor
+    nn-twin          the same nn.Module GAN (ganlab.lab.twin) fed from ganlab's in-memory tensor
     ganlab           ganlab's tensor-op GAN with autograd, same loader, the seeds' recipe
     manual           ganlab's GAN with the hand-written backward, same loader and recipe
     ganlab-compiled  ganlab, its step through torch.compile (ganlab train --compile)
@@ -36,7 +36,7 @@ import time
 import torch
 
 N, BATCH, LATENT = 60_000, 100, 64
-PATHS = ("seeds-style", "reference", "ganlab", "manual", "ganlab-compiled", "manual-compiled")
+PATHS = ("seeds-style", "nn-twin", "ganlab", "manual", "ganlab-compiled", "manual-compiled")
 RECIPE_PATHS = ("default-no-sn", "default", "default-r1", "classic")
 
 
@@ -75,13 +75,13 @@ def in_memory_batches(pixels, device):
 
 def build(path, device):
     from ganlab.lab.config import make_config
-    from ganlab.lab.train import build_model
+    from ganlab.lab.build import build_model
     if path in RECIPE_PATHS:
         cfg = {"default-no-sn": make_config("ganlab", spectral_norm=False), "default": make_config("ganlab"),
                "default-r1": make_config("ganlab", r1=1.0), "classic": make_config("classic")}[path]
         return build_model(cfg, device)
     name, _, compiled = path.partition("-")
-    backend = {"seeds": "nn", "reference": "nn", "ganlab": "autograd", "manual": "manual"}[name]
+    backend = {"seeds": "nn", "nn": "nn", "ganlab": "autograd", "manual": "manual"}[name]
     return build_model(make_config("classic", backend=backend, compile=compiled == "compiled"), device)
 
 

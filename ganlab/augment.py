@@ -74,7 +74,6 @@ class DiffAugment(Layer):
         self.max_shift = int(translation * SIDE + 0.5)       # rounded half up: 0.125 · 28 = 3.5 -> 4
         self.size = int(cutout * SIDE + 0.5)
         self.generator = generator
-        self.drawn = []                  # draws made ahead of time (for a compiled step), used first
 
     def draw(self, B, device=None):
         """The random numbers for B images: shifts (2, B) and cutout centres (2, B)."""
@@ -82,13 +81,10 @@ class DiffAugment(Layer):
         centres = torch.randint(0, SIDE + (1 - self.size % 2), (2, B), device=device, generator=self.generator)
         return shifts, centres
 
-    def draw_ahead(self, B, device=None):
-        self.drawn.append(self.draw(B, device))
-
     def forward(self, x):
         B = len(x)
         images = x.reshape(B, SIDE, SIDE)                                   # (B, 28, 28)
-        shifts, centres = self.drawn.pop(0) if self.drawn else self.draw(B, x.device)
+        shifts, centres = self.draw(B, x.device)
         self.shift_y, self.shift_x = shifts
         images = translate(images, self.shift_y, self.shift_x)
         if self.size:

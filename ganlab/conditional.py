@@ -15,21 +15,17 @@ import torch
 
 
 def one_hot(labels, num_classes, dtype=torch.float32):
-    r"""$\mathrm{onehot}(y)_k = 1$ if $k = y$ else $0$. Shapes: labels (B,) int -> (B, num_classes).
+    r"""$\mathrm{onehot}(y) = I_y$, row $y$ of the identity matrix $I$ (C × C): 1 at $k = y$, else 0.
 
-    Mirrors ``torch.nn.functional.one_hot`` (which returns int64; here the dtype of the
-    network, ready to concatenate).
+    Shapes: labels (B,) int -> (B, num_classes). Mirrors ``torch.nn.functional.one_hot``
+    (which returns int64; here the dtype of the network, ready to concatenate). A label
+    outside 0..num_classes - 1 has no row: ``index_select`` raises ``IndexError`` (checked
+    where the rows are read, so the host never waits for the labels' values).
     """
     if labels.dtype.is_floating_point or labels.dim() != 1:
         raise ValueError("labels must be a 1-D tensor of integer classes")
-    if len(labels):
-        # Checked on the device: `if labels.max() >= num_classes` in Python would make a GPU
-        # stop and send the answer back to the host on every call. A label out of range
-        # raises a RuntimeError (on a GPU, when the device gets there).
-        torch._assert_async((labels.min() >= 0) & (labels.max() < num_classes),
-                            f"labels must lie in 0..{num_classes - 1}")
-    classes = torch.arange(num_classes, device=labels.device)         # (C,)
-    return (labels.unsqueeze(1) == classes).to(dtype)                # (B, 1) == (C,) -> (B, C)
+    identity = torch.eye(num_classes, dtype=dtype, device=labels.device)    # (C, C)
+    return identity.index_select(0, labels)                                 # (B, C): row y for each label
 
 
 def with_labels(x, labels, num_classes):

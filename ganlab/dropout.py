@@ -5,10 +5,6 @@ $$y = x \odot m / (1 - p), \qquad m_i \sim \mathrm{Bernoulli}(1 - p)$$
 Dividing by $1 - p$ keeps the expected value of $y$ equal to $x$. In D it stops the
 discriminator from memorizing a small training set, which otherwise lets it win the
 game outright. Mirrors ``torch.nn.Dropout`` in training mode (with its own random numbers).
-
-The random numbers can also be drawn ahead of time (``draw_ahead``) and are then used
-in order, one tensor per forward call: a compiled training step cannot call a
-``torch.Generator`` itself, so the eager code draws for it, the very same numbers.
 """
 import torch
 
@@ -18,17 +14,13 @@ from ganlab.layer import Layer
 class Dropout(Layer):
     def __init__(self, p, generator=None):
         self.p, self.generator = p, generator
-        self.drawn = []                                          # uniforms drawn ahead, used first
 
     def draw(self, shape, device=None, dtype=torch.float32):
         """Uniform numbers in [0, 1), one per unit: a unit is kept where its number is >= p."""
         return torch.rand(shape, generator=self.generator, device=device, dtype=dtype)
 
-    def draw_ahead(self, shape, device=None, dtype=torch.float32):
-        self.drawn.append(self.draw(shape, device, dtype))
-
     def forward(self, x):
-        u = self.drawn.pop(0) if self.drawn else self.draw(x.shape, x.device, x.dtype)
+        u = self.draw(x.shape, x.device, x.dtype)                # (B, features)
         keep = u >= self.p
         self.mask = keep.to(x.dtype) / (1 - self.p)             # (B, features)
         return x * self.mask

@@ -27,11 +27,8 @@ penalty added (R1 or WGAN-GP, ``ganlab.penalties``) and its weights spectrally
 normalized (``ganlab.spectral_norm``); D and G can learn at different rates.
 
 The gradients come either from autograd or from the hand-written backward passes of
-every layer (``manual_backward=True``); both give the same numbers.
-
-With ``compile=True`` the whole step, both networks' forward and backward passes and
-both Adam updates, goes through ``torch.compile`` as one graph: the same formulas, traced
-once and fused into a few kernels instead of about a hundred small ones.
+every layer (``manual_backward=True``); both give the same numbers. ``ganlab.speed``
+wraps this class to run the same step compiled into one graph.
 """
 from contextlib import nullcontext
 
@@ -60,30 +57,31 @@ class GAN:
     ``r1``: $\\gamma$ of the R1 penalty (0 = off), added every ``r1_every`` steps.
     ``gp``: $\\lambda$ of the WGAN-GP penalty (0 = off). ``spectral_norm``: D's weights
     divided by their spectral norms.
-    ``compile``: run each step through ``torch.compile`` (the first steps wait for it).
+    ``generator``: draws the initial weights; ``seed``: starts D's own random numbers.
     """
 
-    def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
+    def __init__(self, *, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
                  lr=2e-4, betas=(0.9, 0.999), stable_loss=True, real_label=1.0,
                  g_loss="non_saturating", ema=0.0, dropout=0.0, minibatch_std=False, num_classes=0,
-                 manual_backward=False, compile=False, device=None, dtype=torch.float32, generator=None,
+                 manual_backward=False, device=None, dtype=torch.float32, generator=None,
                  seed=0, loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0,
                  r1=0.0, r1_every=1, gp=0.0, spectral_norm=False, mismatch_weight=0.5):
         self.objective = Objective(loss, real_label, stable_loss, g_loss)
         if manual_backward and (r1 or gp):
             raise ValueError("R1 and the gradient penalty need second derivatives, which the manual "
                              "backend does not write by hand; use the autograd backend for them")
-        if (r1 or gp) and (compile or minibatch_std):
-            raise ValueError("R1 and the gradient penalty work with neither --compile nor --minibatch-std")
+        if (r1 or gp) and minibatch_std:
+            raise ValueError("R1 and the gradient penalty do not work with --minibatch-std")
         if (translation or cutout) and image_dim != SIDE * SIDE:
             raise ValueError("augmentation shifts and erases 28 x 28 images: image_dim must be 784")
         self.num_classes = num_classes
-        self.G = Generator(latent_dim, hidden_dim, image_dim, device, dtype, generator, num_classes)
+        sizes = dict(hidden_dim=hidden_dim, image_dim=image_dim, num_classes=num_classes, device=device, dtype=dtype)
+        self.G = Generator(latent_dim=latent_dim, generator=generator, **sizes)
         # D's own random numbers (dropout masks, augmentations, penalty points) come from one
         # generator, saved in checkpoints, so that a resumed run is exact
         self.dropout_rng = torch.Generator(device=device or "cpu").manual_seed(seed + 3)
-        self.D = Discriminator(image_dim, hidden_dim, slope, dropout, minibatch_std, device, dtype,
-                               generator, self.dropout_rng, num_classes, spectral_norm)
+        self.D = Discriminator(slope=slope, dropout=dropout, minibatch_std=minibatch_std, spectral_norm=spectral_norm,
+                               generator=generator, dropout_generator=self.dropout_rng, **sizes)
         self.augment = DiffAugment(translation, cutout, self.dropout_rng) if translation or cutout else None
         self.opt_G = Adam(self.G.parameters(), lr=lr_g or lr, betas=betas)
         self.opt_D = Adam(self.D.parameters(), lr=lr_d or lr, betas=betas)
@@ -94,12 +92,9 @@ class GAN:
         self.separate_batches = minibatch_std
         self.manual_backward = manual_backward
         self._step = self._manual_step if manual_backward else self._autograd_step
-        self.compiled = compile
-        if compile:
-            self._step = compiled(self._step)
         self.ema = ema
         self.steps = 0                                      # steps taken, for the EMA warm-up
-        self.G_ema = Generator(latent_dim, hidden_dim, image_dim, device, dtype, num_classes=num_classes) if ema else None
+        self.G_ema = Generator(latent_dim=latent_dim, **sizes) if ema else None
         if self.G_ema:
             self.G_ema.load_state_dict(self.G.state_dict())
 
@@ -135,12 +130,6 @@ class GAN:
         Returns 0-dim tensors (no host sync): ``d_loss``, ``g_loss``, ``d_real`` = mean
         D(x) and ``d_fake`` = mean D(G(z)), both measured during the D step.
         """
-        if self.compiled:   # a compiled step cannot draw from a torch.Generator: draw for it
-            self._draw_ahead(len(x_real), 2 if y_wrong is None else 3)
-        # Adam's step counts, and the bias corrections made from them, advance out here:
-        # inside a compiled step they would be worked out afresh in every loop over a weight
-        self.opt_D.count_step()
-        self.opt_G.count_step()
         with torch.no_grad() if self.manual_backward else nullcontext():
             stats = self._step(x_real, z_d, z_g, y_real, y_d, y_g, y_wrong)
         self.steps += 1
@@ -163,14 +152,14 @@ class GAN:
             d_loss = d_loss + gradient_penalty(self.D, seen[:B], seen[B:2 * B], self.gp, self.dropout_rng, y_real)
         grads = torch.autograd.grad(d_loss, self.D.parameters())      # ∂L/∂θ, straight to Adam
         stats = self.d_step_stats(d_loss, logits)                 # its graph is spent: keep the numbers
-        self.opt_D.update(grads)
+        self.opt_D.step(grads)
 
         # G step, on fresh noise. Only G's gradients are asked for: D is not updated here.
         logits_gen = self.D(self.see(self.G(z_g, y_g)), y_g)       # (B, 1)
         g_loss = self.objective.g(logits_gen)
         grads = torch.autograd.grad(g_loss, self.G.parameters())
         stats["g_loss"] = g_loss.detach()
-        self.opt_G.update(grads)
+        self.opt_G.step(grads)
         return stats
 
     def _manual_step(self, x_real, z_d, z_g, y_real, y_d, y_g, y_wrong):
@@ -190,7 +179,7 @@ class GAN:
             grad_logits = torch.cat([self.d_loss_grad(i, l, len(logits)) for i, l in enumerate(logits)])
             self.D.backward(grad_logits, input_grad=False)          # the images are data: no ∂L/∂x
         stats = self.d_step_stats(self.d_loss(logits), logits)
-        self.opt_D.update()
+        self.opt_D.step()
 
         # G step: ∂L/∂x_fake flows back through D (its own gradients are not needed), then
         # back through the augmentation, then through G.
@@ -202,17 +191,8 @@ class GAN:
         self.G.zero_grad()
         self.G.backward(grad_x, input_grad=False)                   # z is noise: no ∂L/∂z
         stats["g_loss"] = self.objective.g(logits_gen)
-        self.opt_G.update()
+        self.opt_G.step()
         return stats
-
-    def _draw_ahead(self, batch, n_batches):
-        """Draw the step's random numbers before a compiled step, in the order eager code draws
-        them: per call to D, the augmentation's, then the dropout masks layer by layer."""
-        for rows, d_calls in [(batch * n_batches, [batch] * n_batches if self.separate_batches else [batch * n_batches]),
-                              (batch, [batch])]:          # the D step's calls, then the G step's
-            if self.augment:
-                self.augment.draw_ahead(rows, self.D.layers[0].W.device)
-            self.D.draw_dropout_ahead(d_calls)
 
     def judge(self, *batches, input_grad=False):
         """D's logits for each (images, labels) batch, and the images as D saw them (stacked).
@@ -243,41 +223,12 @@ class GAN:
         # θ_ema ← d·θ_ema + (1 - d)·θ: a smoothed G that wobbles less than G itself.
         # d = min(ema, (1 + t) / (10 + t)) warms up, so early samples don't lag behind G.
         d = ema_decay(self.ema, self.steps)
-        torch._foreach_lerp_(self.G_ema.parameters(), self.G.parameters(), 1 - d)   # all of G's tensors at once
+        for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
+            p_ema.lerp_(p, 1 - d)                                  # p_ema + (1 - d)(p - p_ema)
 
     def sampler(self):
         """The generator to draw samples from: the averaged copy when there is one."""
         return self.G_ema or self.G
-
-    def state_dict(self):
-        state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "steps": self.steps,
-                 "dropout_rng": self.dropout_rng.get_state(),
-                 "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict()}
-        if self.G_ema:
-            state["G_ema"] = self.G_ema.state_dict()
-        return state
-
-    def load_state_dict(self, state):
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        self.opt_G.load_state_dict(state["opt_G"])
-        self.opt_D.load_state_dict(state["opt_D"])
-        self.steps = int(state["steps"])
-        self.dropout_rng.set_state(state["dropout_rng"].cpu())
-        if self.G_ema:
-            self.G_ema.load_state_dict(state["G_ema"])
-
-
-def compiled(step):
-    """``step`` through ``torch.compile`` as one graph, its ``torch.autograd.grad`` calls
-    traced too. ``fullgraph=True``: anything in the step that cannot be traced is an
-    error, not a silent break into several graphs with Python between them."""
-    compiled_step = torch.compile(step, fullgraph=True)
-
-    def run(*args):
-        with torch._dynamo.config.patch(trace_autograd_ops=True):
-            return compiled_step(*args)
-    return run
 
 
 def ema_decay(ema, steps):

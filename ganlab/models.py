@@ -12,7 +12,7 @@ With ``num_classes`` > 0 both are *conditional* (``ganlab.conditional``): they a
 a batch of class labels, appended to their input as one-hot vectors.
 
 D returns a *logit* ℓ; its probability "real" is σ(ℓ). Keeping the sigmoid out of D
-lets the loss use the stable BCE on logits (see ``ganlab.losses``). The reference twin
+lets the loss use the stable BCE on logits (see ``ganlab.losses``). The nn twin
 keeps the explicit Sigmoid; ``tests/test_gan.py`` shows the two agree.
 """
 import torch
@@ -30,8 +30,9 @@ HIDDEN_DIM = 256
 IMAGE_DIM = 28 * 28
 
 
-class Conditional(Sequential):
-    """A network that, when ``num_classes`` > 0, reads ``[input, onehot(labels)]``."""
+class Network(Sequential):
+    """An MLP that G and D are built on: a ``Sequential`` of layers that, when ``num_classes``
+    > 0 (a conditional GAN), reads ``[input, onehot(labels)]`` instead of the input alone."""
 
     num_classes = 0
 
@@ -62,7 +63,7 @@ class Conditional(Sequential):
         return grad_x[:, :grad_x.shape[1] - self.num_classes]    # the labels get no gradient
 
 
-class Generator(Conditional):
+class Generator(Network):
     """G: maps noise z (B, latent_dim) to images (B, image_dim) with pixels in [-1, 1].
 
     Conditional (``num_classes`` > 0): ``G(z, labels)`` draws an image of each label's class.
@@ -80,7 +81,7 @@ class Generator(Conditional):
         self.scale_label_weights(latent_dim)
 
 
-class Discriminator(Conditional):
+class Discriminator(Network):
     """D: maps images (B, image_dim) to one logit each (B, 1); σ(logit) = P(real).
 
     Conditional (``num_classes`` > 0): ``D(x, labels)`` judges "is x a real image of its label?".
@@ -103,12 +104,3 @@ class Discriminator(Conditional):
         )
         self.num_classes = num_classes
         self.scale_label_weights(image_dim)
-
-    def draw_dropout_ahead(self, rows_per_call):
-        """Draw the dropout masks' random numbers for the next forward calls, in the order
-        those calls would draw them: for each call (of ``rows`` images), layer by layer."""
-        W = self.layers[0].W                                    # (hidden, in): every dropout is hidden-wide
-        for rows in rows_per_call:
-            for layer in self.layers:
-                if isinstance(layer, Dropout):
-                    layer.draw_ahead((rows, W.shape[0]), W.device, W.dtype)

@@ -59,52 +59,27 @@ class Adam:
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         self.params = list(params)
         self.lr, self.betas, self.eps, self.weight_decay = lr, tuple(betas), eps, weight_decay
-        self.t = torch.zeros((), dtype=torch.float64, device=self.params[0].device)   # steps taken
+        self.t = 0                                            # steps taken
         self.m = [torch.zeros_like(p) for p in self.params]   # first moment, like each p
         self.v = [torch.zeros_like(p) for p in self.params]   # second moment
-        self.bias1 = self.bias2_sqrt = None                   # set by count_step, for the step being taken
 
+    @torch.no_grad()
     def step(self, grads=None):
-        """One Adam step: count it, then update every parameter (``grads`` as in ``update``)."""
-        self.count_step()
-        self.update(grads)
-
-    @torch.no_grad()
-    def count_step(self):
-        r"""$t \leftarrow t + 1$, and the bias corrections $1-\beta_1^t$ and $\sqrt{1-\beta_2^t}$ for it.
-
-        They are 0-dim tensors on the parameters' device: counting never reads a number back
-        to the host, so a GPU never waits for it, and a compiled step (which takes them as
-        inputs) is the same graph whatever t is.
-        """
+        """One Adam step for every parameter, from ``grads`` (one per parameter, in order)
+        or else from each ``p.grad``."""
         beta1, beta2 = self.betas
+        lr, eps = self.lr, self.eps
+        grads = [p.grad for p in self.params] if grads is None else list(grads)
         self.t += 1
-        dtype = self.params[0].dtype            # t counts in float64; the factors join the update in θ's dtype
-        self.bias1 = (1 - beta1 ** self.t).to(dtype)                     # 1 - β1^t
-        self.bias2_sqrt = (1 - beta2 ** self.t).sqrt().to(dtype)         # sqrt(1 - β2^t)
-
-    @torch.no_grad()
-    def update(self, grads=None):
-        """Update every parameter from ``grads`` (one per parameter, in order), or else from
-        each ``p.grad``, with the bias corrections of the step counted last."""
-        beta1, beta2 = self.betas
-        # torch._foreach_op(tensors, ...) applies op to every tensor of a list in one call:
-        # the same arithmetic as a Python loop over the parameters, one line per formula,
-        # without paying Python's overhead once per tensor (12 tensors in a GAN's D and G).
-        params, m, v = self.params, self.m, self.v
-        g = [p.grad for p in params] if grads is None else list(grads)
-        if self.weight_decay:
-            g = torch._foreach_add(g, params, alpha=self.weight_decay)   # g + λθ
-        torch._foreach_lerp_(m, g, 1 - beta1)                           # m = β1 m + (1 - β1) g
-        torch._foreach_mul_(v, beta2)
-        torch._foreach_addcmul_(v, g, g, value=1 - beta2)               # v = β2 v + (1 - β2) g²
-        d = torch._foreach_sqrt(v)
-        torch._foreach_div_(d, self.bias2_sqrt)
-        torch._foreach_add_(d, self.eps)                                # sqrt(v̂) + ε
-        # θ -= η m̂ / (sqrt(v̂) + ε) is θ += m / d with d = -(sqrt(v̂) + ε)(1 - β1^t)/η:
-        # addcdiv takes its factor only as a Python number, and here 1 - β1^t is a tensor
-        torch._foreach_mul_(d, -self.bias1 / self.lr)
-        torch._foreach_addcdiv_(params, m, d)
+        t = self.t
+        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            if self.weight_decay:
+                g = g + self.weight_decay * p                 # g + λθ
+            m.lerp_(g, 1 - beta1)                             # m = β1 m + (1 - β1) g
+            v.mul_(beta2).addcmul_(g, g, value=1 - beta2)     # v = β2 v + (1 - β2) g²
+            m_hat = m / (1 - beta1 ** t)                      # m̂ = m / (1 - β1^t)
+            v_hat = v / (1 - beta2 ** t)                      # v̂ = v / (1 - β2^t)
+            p -= lr * m_hat / (v_hat.sqrt() + eps)            # θ = θ - η m̂ / (√v̂ + ε)
 
     def zero_grad(self):
         for p in self.params:
@@ -116,6 +91,6 @@ class Adam:
     def load_state_dict(self, state):
         if len(state["m"]) != len(self.params):
             raise ValueError("optimizer state does not match the model's parameters")
-        self.t.fill_(int(state["t"]))
+        self.t = int(state["t"])
         for own, saved in zip(self.m + self.v, state["m"] + state["v"]):
             own.copy_(saved)

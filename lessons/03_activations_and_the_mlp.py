@@ -63,12 +63,27 @@ L.say(f"""
 """)
 xt = big.clone().requires_grad_(True)
 (naive_grad,) = torch.autograd.grad((1 / (1 + torch.exp(-xt))).sum(), xt)
+# The two-halves formula, written out here so that autograd differentiates it operation by
+# operation (ganlab's sigmoid hands autograd its own derivative y(1 - y) instead, lesson 4)
 xt2 = big.clone().requires_grad_(True)
-(stable_grad,) = torch.autograd.grad(sigmoid(xt2).sum(), xt2)
-print(f"naive sigmoid's gradient: {naive_grad.tolist()}")
-print(f"ganlab sigmoid's gradient: {stable_grad.tolist()}\n")
+e = torch.exp(-xt2.abs())                                      # in (0, 1]: never overflows
+(halves_grad,) = torch.autograd.grad((torch.where(xt2 >= 0, 1, e) / (1 + e)).sum(), xt2)
+xt3 = big.clone().requires_grad_(True)
+(ours_grad,) = torch.autograd.grad(sigmoid(xt3).sum(), xt3)     # through ganlab's y(1 - y)
+xt4 = big.clone().requires_grad_(True)
+(torch_grad,) = torch.autograd.grad(torch.sigmoid(xt4).sum(), xt4)
+print(f"naive sigmoid's gradient, by autograd:      {naive_grad.tolist()}")
+print(f"two-halves sigmoid's gradient, by autograd: {halves_grad.tolist()}")
+print(f"ganlab's sigmoid, derivative y(1 - y):      {ours_grad.tolist()}\n")
+L.say("""
+    The two halves keep the gradient finite where the naive form gives nan. But look at x = 0:
+    autograd, differentiating |x| operation by operation, takes its slope at the kink to be 0
+    and returns 0 instead of 0.25. That is why ganlab's sigmoid gives autograd its own
+    derivative, y(1 - y), which is right everywhere, kink or not.
+""")
 L.check("sigmoid at |x| = 1000 matches torch", sigmoid(big), torch.sigmoid(big), tol=1e-12)
-L.check("its gradient stays finite", torch.isfinite(stable_grad).all().double(), 1.0, tol=0)
+L.check("the two halves' gradient stays finite", torch.isfinite(halves_grad).all().double(), 1.0, tol=0)
+L.check("sigmoid' = y(1 - y) matches torch's autograd, x = 0 included", ours_grad, torch_grad, tol=1e-12)
 
 # --- 3. G and D as MLPs -------------------------------------------------------------------------------
 G, D = Generator(device=L.device), Discriminator(device=L.device)

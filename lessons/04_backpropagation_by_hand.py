@@ -1,7 +1,8 @@
 r"""Lesson 4 — Backpropagation by hand
 
 Goal: compute every gradient of a small MLP yourself, with the chain rule, and confirm it
-two ways: against autograd, and against finite differences (no calculus at all).
+two ways: against autograd on torch's own functions (torch.tanh, F.linear), and against
+finite differences (no calculus at all).
 
 For y = f(x), each layer turns the gradient of the loss with respect to its output,
 dL/dy, into the gradient with respect to its input, dL/dx = dL/dy * dy/dx, and (for a
@@ -10,7 +11,7 @@ the loss to the input, is backpropagation:
 
     h1 = x W1^T + b1,   a1 = tanh(h1),   y = a1 W2^T + b2,   L = mean(y^2)
 
-    dL/dy  = 2 y / N
+    dL/dy  = 2 y / numel(y)         (the mean is over all N x 2 = 10 numbers of y)
     dL/dW2 = (dL/dy)^T a1           dL/da1 = (dL/dy) W2
     dL/dh1 = dL/da1 * (1 - a1^2)    dL/dW1 = (dL/dh1)^T x
 
@@ -19,8 +20,13 @@ A finite difference checks any one number: dL/dw ≈ (L(w + h) - L(w - h)) / 2h.
 You will see: the gradients written out, matching autograd to float64 precision, a
 finite-difference check of single weights, and the hand-written backward of ganlab's own
 layers doing the same for a whole network.
+
+Why autograd on *torch's* functions: ganlab's own tanh tells autograd to use
+tanh_backward as its derivative (lesson 3), so autograd run on ganlab's tanh would
+compare tanh_backward with itself. A check must compare with something independent.
 """
 import torch
+import torch.nn.functional as F
 
 from ganlab.lab import lesson
 from ganlab.activations import Tanh, tanh, tanh_backward
@@ -36,8 +42,9 @@ W2, b2 = torch.randn(2, 4, generator=gen, dtype=dt), torch.randn(2, generator=ge
 
 
 def loss_of(W1, b1, W2, b2):
-    a1 = tanh(linear(x, W1, b1))                    # (5, 4)
-    y = linear(a1, W2, b2)                          # (5, 2)
+    """The same loss from torch's own functions: the independent reference."""
+    a1 = torch.tanh(F.linear(x, W1, b1))            # (5, 4)
+    y = F.linear(a1, W2, b2)                        # (5, 2)
     return (y ** 2).mean()
 
 
@@ -49,12 +56,12 @@ loss = (y ** 2).mean()
 print(f"loss = {loss.item():.6f}\n")
 
 # --- 2. Backward by hand, layer by layer, from the loss to the input -------------------------------
-grad_y = 2 * y / y.numel()                          # dL/dy            (5, 2)
+grad_y = 2 * y / y.numel()                          # dL/dy = 2y/10    (5, 2)
 grad_a1, grad_W2, grad_b2 = linear_backward(a1, W2, grad_y)
 grad_h1 = tanh_backward(a1, grad_a1)                # dL/dh1 = dL/da1 * (1 - a1^2)
 grad_x, grad_W1, grad_b1 = linear_backward(x, W1, grad_h1)
 
-# --- 3. Against autograd ----------------------------------------------------------------------------
+# --- 3. Against autograd on torch's own functions ----------------------------------------------------------------------------
 params = [p.clone().requires_grad_(True) for p in (W1, b1, W2, b2)]
 auto = torch.autograd.grad(loss_of(*params), params)
 for name, ours, theirs in zip(["dL/dW1", "dL/db1", "dL/dW2", "dL/db2"], [grad_W1, grad_b1, grad_W2, grad_b2], auto):
@@ -77,7 +84,8 @@ net = Sequential(Linear(3, 4, dtype=dt), Tanh(), Linear(4, 2, dtype=dt))
 out = net(x)
 net.zero_grad()
 net.backward(2 * out.detach() / out.numel())        # the same dL/dy, passed down the stack
-auto = torch.autograd.grad((net(x) ** 2).mean(), net.parameters())
+W1n, b1n, W2n, b2n = [p.clone().requires_grad_(True) for p in net.parameters()]
+auto = torch.autograd.grad(loss_of(W1n, b1n, W2n, b2n), [W1n, b1n, W2n, b2n])
 for k, (p, g) in enumerate(zip(net.parameters(), auto)):
     L.check(f"Sequential.backward, parameter {k}, matches autograd", p.grad, g, tol=1e-12)
 L.finish()

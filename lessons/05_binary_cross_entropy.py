@@ -39,6 +39,10 @@ L.check("the two forms agree for moderate logits", bce(sigmoid(logits), targets)
 lt = logits.clone().requires_grad_(True)
 (autograd_grad,) = torch.autograd.grad(nn.BCEWithLogitsLoss()(lt, targets), lt)
 L.check("dBCE/dl = (sigmoid(l) - y) / B matches autograd", bce_with_logits_backward(logits, targets), autograd_grad, 1e-8)
+# autograd through ganlab's own bce_with_logits, which calls log σ's hand-written derivative
+lo = logits.clone().requires_grad_(True)
+(ours_grad,) = torch.autograd.grad(bce_with_logits(lo, targets), lo)
+L.check("autograd through ganlab's bce_with_logits matches torch's", ours_grad, autograd_grad, 1e-8)
 print()
 
 # --- 2. A confident mistake: D says "real" with logit 40 about a fake --------------------------------------

@@ -23,7 +23,7 @@ from ganlab.gan import set_grads
 from ganlab.losses import bce_with_logits
 from ganlab.models import Discriminator
 from ganlab.optim import Adam
-from ganlab.lab.twin import reference_discriminator
+from ganlab.lab.twin import twin_discriminator
 
 L = lesson.setup(__doc__, number=6)
 images = load_dataset("mnist-sample", device=L.device).images           # (5000, 784)
@@ -31,7 +31,7 @@ D = Discriminator(device=L.device)
 opt = Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
 
 # The nn twin of D gives the same loss on the same batch, from the same weights.
-twin = reference_discriminator().to(L.device)
+twin = twin_discriminator().to(L.device)
 twin.load_state_dict(D.state_dict())
 x0 = images[:100]
 noise0 = torch.rand(100, 784, device=L.device) * 2 - 1

@@ -21,7 +21,7 @@ from ganlab.lab import lesson
 from ganlab.lab.data import load_dataset
 from ganlab.models import Generator
 from ganlab.lab.plots import grid_image
-from ganlab.lab.twin import reference_generator
+from ganlab.lab.twin import twin_generator
 
 L = lesson.setup(__doc__, number=7)
 G = Generator(device=L.device)
@@ -43,7 +43,7 @@ for ax in axes:
     ax.axis("off")
 L.save(fig, "untrained_generator.png")
 
-twin = reference_generator().to(L.device)
+twin = twin_generator().to(L.device)
 twin.load_state_dict(G.state_dict())
 with torch.no_grad():
     L.check("G(z) matches the nn.Module generator with the same weights", x_fake, twin(z), tol=1e-5)

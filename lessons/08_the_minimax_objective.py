@@ -18,8 +18,9 @@ G can minimize its term log(1 - D(G(z))) as written (saturating), or maximize lo
 (non-saturating). Both have the same fixed point, but early on D rejects the fakes
 (D(G(z)) ≈ 0), where the saturating loss is flat and G learns nothing.
 
-You will see: the optimal D for two 1-D densities, V at equilibrium, and the two G
-losses with their gradients as functions of D(G(z)).
+You will see: the optimal D for two 1-D densities, V against D at single points with its
+maximum at D*, V at equilibrium, and the two G losses with their gradients as functions
+of D(G(z)).
 """
 import math
 
@@ -32,7 +33,7 @@ from ganlab.objective import d_loss, g_loss_non_saturating, g_loss_saturating, v
 L = lesson.setup(__doc__, number=8)
 
 # --- 1. The optimal discriminator for two known densities ------------------------------------------------
-x = torch.linspace(-4, 6, 500, dtype=torch.float64)
+x = torch.linspace(-4, 6, 501, dtype=torch.float64)            # steps of 0.02: x = 1 is on the grid
 normal = lambda x, mu, s: torch.exp(-0.5 * ((x - mu) / s) ** 2) / (s * math.sqrt(2 * math.pi))  # noqa: E731
 p_data, p_g = normal(x, 0, 1), normal(x, 2, 1)
 D_star = p_data / (p_data + p_g)
@@ -44,7 +45,27 @@ ax.axhline(0.5, color="gray", linestyle=":")
 ax.set(title="The best discriminator for a fixed G", xlabel="x")
 ax.legend()
 L.save(fig, "optimal_discriminator.png")
-print(f"where the densities cross (x = 1), D* = {D_star[torch.argmin((x - 1).abs())].item():.3f}\n")
+at_1 = torch.argmin((x - 1).abs())
+print(f"where the densities cross (x = {x[at_1].item():g}), D* = {D_star[at_1].item():.3f}\n")
+L.check("D* = 1/2 where p_data = p_g (x = 1)", D_star[at_1], 0.5, tol=1e-9)
+
+# --- 1b. Why D* is the best D: V against D at one point -----------------------------------------------------
+# At each x, V collects p_data(x) log D(x) + p_g(x) log(1 - D(x)). As a function of the number
+# D(x) alone, its derivative p_data/D - p_g/(1 - D) is zero at D = p_data / (p_data + p_g).
+D_values = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
+fig, ax = plt.subplots(figsize=(7, 3.5))
+for x0 in (0.0, 1.0, 2.5):
+    a, b = normal(torch.tensor(x0, dtype=torch.float64), 0, 1), normal(torch.tensor(x0, dtype=torch.float64), 2, 1)
+    integrand = a * torch.log(D_values) + b * torch.log(1 - D_values)
+    best = D_values[integrand.argmax()]
+    line, = ax.plot(D_values, integrand, label=f"x = {x0:g}")
+    ax.axvline(a / (a + b), color=line.get_color(), linestyle=":")
+    print(f"x = {x0:g}: V's integrand is largest at D = {best.item():.3f}; D*(x) = {(a / (a + b)).item():.3f}")
+    L.check(f"the maximum over D at x = {x0:g} is at D*(x)", best, a / (a + b), tol=1e-3)
+ax.set(title="p_data log D + p_g log(1 - D) at three points; dotted: D*(x)", xlabel="D(x)", ylim=(-1.5, 0))
+ax.legend()
+L.save(fig, "value_against_D.png")
+print()
 
 # --- 2. The equilibrium values --------------------------------------------------------------------------------
 half = torch.zeros(1000, 1, dtype=torch.float64)              # logit 0 <=> D = 1/2 everywhere

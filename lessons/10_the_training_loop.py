@@ -34,7 +34,7 @@ from ganlab.losses import bce
 from ganlab.models import Discriminator, Generator
 from ganlab.optim import Adam
 from ganlab.lab.plots import grid_image
-from ganlab.lab.twin import ReferenceGAN
+from ganlab.lab.twin import TwinGAN
 
 L = lesson.setup(__doc__, number=10)
 images = load_dataset("mnist-sample", device=L.device).images           # (5000, 784)
@@ -43,7 +43,7 @@ steps = 300 if L.quick else 3000
 G, D = Generator(device=L.device), Discriminator(device=L.device)
 opt_G = Adam(G.parameters(), lr=2e-4)                                   # default betas (0.9, 0.999)
 opt_D = Adam(D.parameters(), lr=2e-4)
-twin = ReferenceGAN(device=L.device)                                    # nn.Module GAN, same weights
+twin = TwinGAN(device=L.device)                                    # nn.Module GAN, same weights
 twin.G.load_state_dict(G.state_dict())
 twin.D.load_state_dict(D.state_dict())
 

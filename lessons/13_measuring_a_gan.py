@@ -18,7 +18,7 @@ You will see: the table, and that the numbers rank the four the way your eyes wo
 import torch
 
 from ganlab.lab import lesson
-from ganlab.lab.classifier import load_reference
+from ganlab.lab.classifier import load_scorer
 from ganlab.lab.config import make_config
 from ganlab.lab.evaluate import evaluate_images
 from ganlab.lab.metrics import frechet_distance
@@ -26,8 +26,8 @@ from ganlab.lab.sampling import generate, load_generator
 from ganlab.lab.train import train
 
 L = lesson.setup(__doc__, number=13)
-reference = load_reference("mnist-sample")
-print(f"classifier accuracy on held-out digits: {reference.accuracy:.1%}\n")
+scorer = load_scorer("mnist-sample")
+print(f"classifier accuracy on held-out digits: {scorer.accuracy:.1%}\n")
 
 run = L.out / "run"
 train(make_config(dataset="mnist-sample", steps=1000 if L.quick else 5000, log_every=500,
@@ -36,12 +36,12 @@ G, cfg = load_generator(run / "checkpoint.pt")
 
 n = 1000
 candidates = {
-    "real held-out digits": reference.test_images[:n],
+    "real held-out digits": scorer.test_images[:n],
     f"G after {cfg.steps} steps": generate(G, cfg, n, seed=L.seed),
     "uniform noise": torch.rand(n, 784) * 2 - 1,
-    "collapsed G (one digit)": reference.test_images[:1].repeat(n, 1) + 0.02 * torch.randn(n, 784),
+    "collapsed G (one digit)": scorer.test_images[:1].repeat(n, 1) + 0.02 * torch.randn(n, 784),
 }
-results = {name: evaluate_images(x.clamp(-1, 1), reference) for name, x in candidates.items()}
+results = {name: evaluate_images(x.clamp(-1, 1), scorer) for name, x in candidates.items()}
 print(f"{'':26s} {'FID':>8s} {'IS':>6s} {'digits':>7s} {'precision':>10s} {'recall':>7s}")
 for name, r in results.items():
     print(f"{name:26s} {r['fid']:8.1f} {r['inception_score']:6.2f} {r['digits_covered']:7d} "
@@ -52,6 +52,6 @@ fids = [r["fid"] for r in results.values()]
 L.check("FID ranks real < trained G < noise and collapse (0 = in order)",
         0.0 if fids[0] < fids[1] < min(fids[2], fids[3]) else 1.0, 0.0, tol=0)
 L.check("a collapsed G covers 1 digit", results["collapsed G (one digit)"]["digits_covered"], 1, tol=0)
-feats, _ = reference.net.embed(reference.test_images)
+feats, _ = scorer.net.embed(scorer.test_images)
 L.check("the FID of a set with itself is 0", frechet_distance(feats, feats), 0.0, tol=1e-6)
 L.finish()

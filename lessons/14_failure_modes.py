@@ -10,12 +10,12 @@ of steps on the same data and noise. Each failure, then the fix that cures it:
     no detach           the D step's loss also flows into G, and G     detach G(z) in the D step
                         steps on it: G is trained to make its fakes
                         *easier* to spot, fighting its own loss
-    naive BCE           sigmoid + BCE on probabilities, hard labels    BCE on logits, real label 0.9
-                        (two changes: the classic recipe's loss)
+    naive BCE           sigmoid, then BCE on probabilities (the        BCE on logits
+                        classic recipe's loss; label 0.9 kept)
     beta1 = 0.9         Adam's default momentum: D and G overshoot      beta1 = 0.5
                         and oscillate
-    lr too large        5e-3, 25 x 2e-4: steps far larger than the      lr = 2e-4
-                        game tolerates
+    lr too large        lr = 5e-3 (25 times 2e-4): steps far larger     lr = 2e-4
+                        than the game tolerates
     D too small         8 hidden units in D: a referee that cannot     D as wide as G (256)
                         see the difference
     baseline            D's weights free to grow: on 5,000 digits D    + spectral norm (last row)
@@ -33,9 +33,9 @@ What to look for in the quick runs:
     D too small    D(x) and D(G(z)) both sit at 1/2, the textbook equilibrium, yet the
                    samples are noise: the equilibrium values only mean something if D
                    is able to tell. A referee too weak to see is not fooled, it is blind.
-    lr too large   the verdicts jump wildly from step to step (the largest "wobble"),
-                   and the samples collapse onto a few blurry shapes
-    beta1 = 0.9    slow swings: D pulls ahead and D(G(z)) oscillates in long waves
+    lr too large   the verdicts jump from step to step (at least twice the baseline's
+                   "wobble"), both hover near 1/2, and the samples are blurry shapes
+    beta1 = 0.9    D pulls ahead (D(x) up, D(G(z)) down) and D(G(z)) swings in long waves
     no detach      noisier verdicts: every D step also moves G the wrong way
     naive BCE      at these small logits it behaves like the baseline; it fails when D
                    becomes confident, as lesson 5 showed
@@ -93,14 +93,14 @@ def small_d(gan):
 VARIANTS = {
     "baseline": (dict(), None, None),
     "no detach": (dict(), no_detach_step, None),
-    "naive BCE": (dict(stable_loss=False, real_label=1.0), None, None),
+    "naive BCE": (dict(stable_loss=False), None, None),
     "beta1 = 0.9": (dict(betas=(0.9, 0.999)), None, None),
     "lr too large": (dict(lr=5e-3), None, None),
     "D too small": (dict(), None, small_d),
     "+ spectral norm": (dict(spectral_norm=True), None, None),
 }
 FIXES = {"baseline": "+ spectral norm (last row)", "no detach": "detach G(z) in the D step",
-         "naive BCE": "BCE on logits, real label 0.9", "beta1 = 0.9": "beta1 = 0.5", "lr too large": "lr = 2e-4",
+         "naive BCE": "BCE on logits", "beta1 = 0.9": "beta1 = 0.5", "lr too large": "lr = 2e-4",
          "D too small": "D as wide as G", "+ spectral norm": "(the cure for the baseline's memorizing D)"}
 
 fig, axes = plt.subplots(len(VARIANTS), 2, figsize=(9, 2.6 * len(VARIANTS)),
@@ -148,6 +148,8 @@ print()
 
 small = summary["D too small"]
 L.check("a too-small D cannot tell: |D(x) - D(G(z))| near 0", abs(small["D(x)"] - small["D(G(z))"]), 0.0, tol=0.1)
-largest_wobble = max(summary, key=lambda name: summary[name]["wobble"])
-L.check("a too-large lr oscillates the most (0 = it does)", 0.0 if largest_wobble == "lr too large" else 1.0, 0.0, tol=0)
+ratio = summary["lr too large"]["wobble"] / summary["baseline"]["wobble"]
+print(f"a too-large lr's wobble is {ratio:.1f} times the baseline's")
+L.check("a too-large lr oscillates at least twice as much as the baseline (0 = it does)",
+        0.0 if ratio >= 2 else 1.0, 0.0, tol=0)
 L.finish()

@@ -26,12 +26,12 @@ import torch.nn.functional as F
 from PIL import Image
 
 from ganlab.lab import lesson
-from ganlab.lab.classifier import load_reference
+from ganlab.lab.classifier import load_scorer
 from ganlab.conditional import one_hot
 from ganlab.lab.config import make_config
 from ganlab.lab.evaluate import label_agreement
 from ganlab.gan import GAN
-from ganlab.lab.twin import ReferenceGAN
+from ganlab.lab.twin import TwinGAN
 from ganlab.lab.sampling import generate, load_generator, requested_labels
 from ganlab.lab.train import train
 
@@ -51,7 +51,7 @@ print()
 sizes = dict(latent_dim=64, hidden_dim=64, image_dim=784, num_classes=10, dtype=torch.float64)
 torch.manual_seed(L.seed)
 ours = GAN(**sizes, stable_loss=False)
-twin = ReferenceGAN(**sizes)
+twin = TwinGAN(**sizes)
 twin.G.load_state_dict(ours.G.state_dict())
 twin.D.load_state_dict(ours.D.state_dict())
 gen = torch.Generator().manual_seed(L.seed)
@@ -76,13 +76,13 @@ print(f"figure: {run / 'samples.png'}  (row k: G asked for digit k; the same noi
 
 # --- 4. Does G draw what it is asked for? -----------------------------------------------------------------------
 G, saved = load_generator(run / "checkpoint.pt")
-reference = load_reference("mnist-sample", log=lambda s: None)
+scorer = load_scorer("mnist-sample", log=lambda s: None)
 asked = requested_labels(saved, 1000)                       # 0, 1, ..., 9, 0, 1, ...
-_, probs = reference.net.embed(generate(G, saved, 1000, seed=L.seed, labels=asked))
+_, probs = scorer.net.embed(generate(G, saved, 1000, seed=L.seed, labels=asked))
 agreement = label_agreement(probs, asked)
 L.say(f"""
     the classifier reads the asked-for digit in {agreement['label_agreement']:.0%} of 1,000 samples
-    (chance: 10%; the classifier's own accuracy on real digits: {reference.accuracy:.0%})
+    (chance: 10%; the classifier's own accuracy on real digits: {scorer.accuracy:.0%})
     by digit: {'  '.join(f'{d}:{a:.0%}' for d, a in enumerate(agreement['label_agreement_per_digit']))}
 """)
 L.check("G draws the asked-for digit far more often than chance (3 x 10%)",

@@ -53,7 +53,7 @@ def test_augment_forward_and_both_backwards_match_torch(dtype, device):
     aug = DiffAugment(0.125, 0.5, generator=torch.Generator(device=device).manual_seed(5))
     x = images(dtype, device).requires_grad_(True)
     shifts, centres = aug.draw(len(x), device)
-    aug.drawn.append((shifts, centres))                 # so we know what it will draw
+    aug.draw = lambda B, device=None: (shifts, centres)      # so we know what it will draw
     y = aug(x)
     # torch's version with the very same draws: pad and crop, then erase by slicing
     x2 = x.detach().clone().requires_grad_(True)
@@ -73,14 +73,3 @@ def test_draws_cover_every_shift_and_differ_per_image():
     assert set(aug.shift_y.tolist()) == set(range(-4, 5)) == set(aug.shift_x.tolist())
     erased = (aug.mask == 0).sum(dim=(1, 2))
     assert erased.max() == 14 * 14 and erased.min() < 14 * 14      # some squares reach past the edge
-
-
-def test_draw_ahead_gives_the_same_images_as_drawing_on_the_fly():
-    x = images(torch.float64, "cpu")
-    a = DiffAugment(0.125, 0.5, generator=torch.Generator().manual_seed(3))
-    b = DiffAugment(0.125, 0.5, generator=torch.Generator().manual_seed(3))
-    b.draw_ahead(len(x))
-    b.draw_ahead(len(x))
-    for _ in range(2):
-        assert torch.equal(a(x), b(x))
-    assert b.drawn == []

@@ -56,3 +56,29 @@ def load_tensors(path, map_location="cpu"):
     except Exception as err:
         raise CheckpointError(f"{path} is not a readable checkpoint (corrupt or truncated?)") from err
     return state
+
+
+def training_state(model):
+    """Everything a run needs to go on exactly: both networks, both optimizers, the step
+    count, the averaged G and D's random generator when there are, for ganlab's GAN (plain
+    or fast) and for the nn twin alike (their parts have ``state_dict`` methods)."""
+    state = {"G": model.G.state_dict(), "D": model.D.state_dict(), "steps": model.steps,
+             "opt_G": model.opt_G.state_dict(), "opt_D": model.opt_D.state_dict()}
+    if getattr(model, "dropout_rng", None) is not None:
+        state["dropout_rng"] = model.dropout_rng.get_state()
+    if model.G_ema:
+        state["G_ema"] = model.G_ema.state_dict()
+    return state
+
+
+def load_training_state(model, state):
+    """Put a ``training_state`` back into ``model``; a part that does not fit raises."""
+    model.G.load_state_dict(state["G"])
+    model.D.load_state_dict(state["D"])
+    model.opt_G.load_state_dict(state["opt_G"])
+    model.opt_D.load_state_dict(state["opt_D"])
+    model.steps = int(state["steps"])
+    if getattr(model, "dropout_rng", None) is not None:
+        model.dropout_rng.set_state(state["dropout_rng"].cpu())
+    if model.G_ema:
+        model.G_ema.load_state_dict(state["G_ema"])

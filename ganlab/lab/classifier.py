@@ -43,7 +43,7 @@ class LeNet(nn.Module):
 
 
 @dataclass
-class Reference:
+class Scorer:
     """The trained classifier and the real digits it is compared against."""
     net: LeNet
     accuracy: float              # on held-out digits
@@ -99,7 +99,7 @@ def cached_classifier(data_dir=None):
     return None
 
 
-def load_reference(dataset="mnist", data_dir=None, log=print):
+def load_scorer(dataset="mnist", data_dir=None, log=print):
     """The cached classifier for the available MNIST, training and caching it on first use."""
     data_dir = Path(data_dir or default_data_dir())
     x_tr, y_tr, x_te, y_te, source = held_out_split(dataset, data_dir)
@@ -115,4 +115,4 @@ def load_reference(dataset="mnist", data_dir=None, log=print):
         net = train_classifier(x_tr, y_tr, epochs=2 if tag == "full" else 8)
         acc = accuracy(net, x_te, y_te)
         save_checkpoint({"model": net.state_dict(), "config": {"accuracy": acc, "source": source}}, cache)
-    return Reference(net.eval(), acc, x_tr, y_tr, x_te, y_te, source)
+    return Scorer(net.eval(), acc, x_tr, y_tr, x_te, y_te, source)

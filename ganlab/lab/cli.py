@@ -145,7 +145,7 @@ def sample(checkpoint, n, seed, out_file, digit, interpolate):
 @click.option("--out", "out_dir", default="ganlab-out/compare", show_default=True)
 @friendly_errors
 def compare(steps, device, dataset, data_dir, out_dir):
-    """Run ganlab's GAN and the nn reference twin side by side and report how far apart they are."""
+    """Run ganlab's GAN and the nn twin side by side and report how far apart they are."""
     from ganlab.lab.compare import compare_twins
     report = compare_twins(steps, device, dataset, data_dir, out_dir)
     for line in report:

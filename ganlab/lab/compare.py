@@ -1,4 +1,4 @@
-"""``ganlab compare``: ganlab's GAN and the nn reference twin, side by side.
+"""``ganlab compare``: ganlab's GAN and the nn twin, side by side.
 
 Both start from the same weights and see the same batches and the same noise, so any
 difference in their losses or weights is floating-point rounding, nothing else.
@@ -11,11 +11,12 @@ import torch
 from ganlab.lab.config import make_config
 from ganlab.lab.data import batches, load_dataset
 from ganlab.device import get_device, set_seed
-from ganlab.lab.train import LOG_KEYS, build_model
+from ganlab.lab.build import build_model
+from ganlab.lab.train import LOG_KEYS
 
 
 def twin_models(cfg, device):
-    """ganlab's GAN and the reference twin, the twin holding a copy of ganlab's initial weights."""
+    """ganlab's GAN and the nn twin, the twin holding a copy of ganlab's initial weights."""
     ours = build_model(cfg, device)
     theirs = build_model(make_config(**{**cfg.to_dict(), "backend": "nn"}), device)
     theirs.G.load_state_dict(ours.G.state_dict())
@@ -42,14 +43,14 @@ def compare_twins(steps=200, device="auto", dataset="mnist-sample", data_dir=Non
     data = load_dataset(dataset, data_dir, device)
     ours, theirs = twin_models(cfg, device)
     noise = torch.Generator(device=device).manual_seed(cfg.seed + 1)
-    history = {"ganlab": [], "reference": []}
-    seconds = {"ganlab": 0.0, "reference": 0.0}
+    history = {"ganlab": [], "nn": []}
+    seconds = {"ganlab": 0.0, "nn": 0.0}
     step, epoch = 0, 0
     while step < steps:
         for x in batches(data.images, cfg.batch_size, cfg.seed, epoch):
             z_d, z_g = (torch.randn(cfg.batch_size, cfg.latent_dim, generator=noise, device=device)
                         for _ in range(2))
-            for name, model in (("ganlab", ours), ("reference", theirs)):
+            for name, model in (("ganlab", ours), ("nn", theirs)):
                 stats, dt = timed_step(model, (x, z_d, z_g), device)
                 history[name].append(stats)
                 seconds[name] += dt
@@ -58,7 +59,7 @@ def compare_twins(steps=200, device="auto", dataset="mnist-sample", data_dir=Non
                 break
         epoch += 1
 
-    stat_diff = {k: max(abs(a[k] - b[k]) for a, b in zip(history["ganlab"], history["reference"]))
+    stat_diff = {k: max(abs(a[k] - b[k]) for a, b in zip(history["ganlab"], history["nn"]))
                  for k in LOG_KEYS}
     param_diff = max((p - q).abs().max().item()
                      for part in ("G", "D")
@@ -67,12 +68,12 @@ def compare_twins(steps=200, device="auto", dataset="mnist-sample", data_dir=Non
     plot_path = _overlay_plot(history, Path(out_dir) / "compare.png")
     ms = {k: 1000 * v / steps for k, v in seconds.items()}
     return [
-        f"ganlab ({backend}) vs nn reference twin: {steps} steps on {device}, same weights, batches and noise",
+        f"ganlab ({backend}) vs nn twin: {steps} steps on {device}, same weights, batches and noise",
         "largest differences over the run:",
         *[f"  {k:7s} {v:.2e}" for k, v in stat_diff.items()],
         f"  params  {param_diff:.2e}  (largest |weight difference| at the end)",
-        f"time per step: ganlab {ms['ganlab']:.2f} ms, reference {ms['reference']:.2f} ms "
-        f"(ratio {ms['reference'] / ms['ganlab']:.2f}x)",
+        f"time per step: ganlab {ms['ganlab']:.2f} ms, nn twin {ms['nn']:.2f} ms "
+        f"(ratio {ms['nn'] / ms['ganlab']:.2f}x)",
         f"overlay plot: {plot_path}",
     ]
 
@@ -82,7 +83,7 @@ def _overlay_plot(history, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7, 4))
-    for name, style in (("ganlab", "-"), ("reference", "--")):
+    for name, style in (("ganlab", "-"), ("nn", "--")):
         h = history[name]
         ax.plot([s["d_loss"] for s in h], style, label=f"D loss, {name}")
         ax.plot([s["g_loss"] for s in h], style, label=f"G loss, {name}")

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import torch
 
-from ganlab.lab.classifier import load_reference
+from ganlab.lab.classifier import load_scorer
 from ganlab.lab.metrics import digit_histogram, frechet_distance, inception_score, memorization, precision_recall
 
 MAX_REAL = 10_000          # real digits used for the manifold and distance statistics
@@ -30,26 +30,26 @@ def load_samples(path, n=10_000, seed=0):
     return x[:n], None
 
 
-def evaluate_images(samples, reference, labels=None, per_class=False):
+def evaluate_images(samples, scorer, labels=None, per_class=False):
     """All metrics for ``samples`` (N, 784), with the same metric for held-out real digits.
 
     With the ``labels`` a conditional G was asked for, also how often the classifier agrees
     (beside the classifier's own accuracy on real digits, the best such a score can be).
     ``per_class``: also FID and recall within each digit (see ``per_digit``).
     """
-    net = reference.net
+    net = scorer.net
     gen = torch.Generator().manual_seed(0)
-    keep = torch.randperm(len(reference.train_images), generator=gen)[:MAX_REAL]
-    train, train_labels = reference.train_images[keep], reference.train_labels[keep]
+    keep = torch.randperm(len(scorer.train_images), generator=gen)[:MAX_REAL]
+    train, train_labels = scorer.train_images[keep], scorer.train_labels[keep]
     f_train, _ = net.embed(train)
     f_fake, p_fake = net.embed(samples)
-    f_real, p_real = net.embed(reference.test_images)
+    f_real, p_real = net.embed(scorer.test_images)
     shares, covered = digit_histogram(p_fake)
     precision, recall = precision_recall(f_train, f_fake)
     precision_real, recall_real = precision_recall(f_train, f_real)
     return {
         "n": len(samples),
-        "classifier_accuracy": reference.accuracy,
+        "classifier_accuracy": scorer.accuracy,
         "fid": frechet_distance(f_fake, f_train),
         "fid_real": frechet_distance(f_real, f_train),
         "inception_score": inception_score(p_fake),
@@ -58,10 +58,10 @@ def evaluate_images(samples, reference, labels=None, per_class=False):
         "digit_shares": shares,
         "precision": precision, "precision_real": precision_real,
         "recall": recall, "recall_real": recall_real,
-        "memorized": memorization(samples, reference.train_images, reference.test_images),
-        "memorized_real": memorization(reference.test_images, reference.train_images, reference.test_images),
+        "memorized": memorization(samples, scorer.train_images, scorer.test_images),
+        "memorized_real": memorization(scorer.test_images, scorer.train_images, scorer.test_images),
         **(label_agreement(p_fake, labels) if labels is not None else {}),
-        **({"per_digit": per_digit(f_train, train_labels.cpu(), f_fake, p_fake, labels, f_real, reference.test_labels.cpu())}
+        **({"per_digit": per_digit(f_train, train_labels.cpu(), f_fake, p_fake, labels, f_real, scorer.test_labels.cpu())}
            if per_class else {}),
     }
 
@@ -97,8 +97,8 @@ def label_agreement(probs, labels):
 
 def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print, per_class=False):
     samples, labels = load_samples(path, n)
-    reference = load_reference(dataset, data_dir, log=log)
-    return evaluate_images(samples, reference, labels, per_class)
+    scorer = load_scorer(dataset, data_dir, log=log)
+    return evaluate_images(samples, scorer, labels, per_class)
 
 
 def format_table(r):

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import torch
 
+from ganlab.lab.build import build_generator
 from ganlab.lab.checkpoint import CheckpointError, load_checkpoint
 from ganlab.lab.config import Config
-from ganlab.models import Generator
 from ganlab.lab.plots import save_grid
 
 
@@ -14,7 +14,7 @@ def load_generator(path):
     ckpt = load_checkpoint(path)
     try:
         cfg = Config.from_dict(ckpt["config"])
-        G = Generator(cfg.latent_dim, cfg.hidden_dim, cfg.image_dim, num_classes=cfg.num_classes)
+        G = build_generator(cfg)
         G.load_state_dict(ckpt["model"].get("G_ema") or ckpt["model"]["G"])
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{path} does not match a ganlab generator: {err}") from err

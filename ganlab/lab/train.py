@@ -18,40 +18,21 @@ from pathlib import Path
 import torch
 
 from ganlab.lab.classifier import cached_classifier
-from ganlab.lab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ganlab.lab.build import DTYPES, build_model
+from ganlab.lab.checkpoint import (CheckpointError, load_checkpoint, load_training_state, save_checkpoint,
+                                  training_state)
 from ganlab.lab.config import Config, validate
 from ganlab.lab.data import batch_indices, load_dataset
 from ganlab.device import get_device, set_seed
-from ganlab.gan import GAN
 from ganlab.lab.plots import plot_history, save_gif, save_grid
-from ganlab.lab.twin import ReferenceGAN
 from ganlab.lab.watchdog import Watchdog
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
 LOG_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 GRID_COLUMNS = 8
 
 
 class TrainingDiverged(RuntimeError):
     """A loss or D output became NaN or infinite."""
-
-
-def build_model(cfg, device):
-    """ganlab's GAN (autograd or hand-written backward) or the nn reference twin."""
-    common = dict(latent_dim=cfg.latent_dim, hidden_dim=cfg.hidden_dim, image_dim=cfg.image_dim,
-                  slope=cfg.slope, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
-                  real_label=cfg.real_label, g_loss=cfg.g_loss, ema=cfg.ema, dropout=cfg.dropout,
-                  minibatch_std=cfg.minibatch_std, num_classes=cfg.num_classes,
-                  device=device, dtype=DTYPES[cfg.dtype])
-    if cfg.backend == "nn":
-        if cfg.stable_loss:
-            raise ValueError("the nn backend keeps the classic Sigmoid + BCELoss; "
-                             "use it with --recipe classic or --no-stable-loss")
-        return ReferenceGAN(**common)
-    return GAN(**common, stable_loss=cfg.stable_loss, manual_backward=cfg.backend == "manual",
-               compile=cfg.compile, seed=cfg.seed, loss=cfg.loss, lr_d=cfg.lr_d, lr_g=cfg.lr_g,
-               translation=cfg.translation, cutout=cfg.cutout, r1=cfg.r1, r1_every=cfg.r1_every,
-               gp=cfg.gp, spectral_norm=cfg.spectral_norm, mismatch_weight=cfg.mismatch_weight)
 
 
 def fresh_run_dir(base):
@@ -127,7 +108,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
         f"{len(images)} images, {steps_per_epoch} steps/epoch, {total} steps")
 
     def snapshot():
-        return {"model": model.state_dict(), "config": cfg.to_dict(), "step": step,
+        return {"model": training_state(model), "config": cfg.to_dict(), "step": step,
                 "noise_rng": noise.get_state(), "history": history}
 
     watchdog = Watchdog(cached_classifier(cfg.data_dir or None) if cfg.dataset != "fashion-mnist" else None, log=log,
@@ -190,7 +171,7 @@ def _remedy(cfg):
 
 def load_into(model, ckpt):
     try:
-        model.load_state_dict(ckpt["model"])
+        load_training_state(model, ckpt["model"])
     except (KeyError, ValueError, RuntimeError) as err:
         raise CheckpointError(f"checkpoint does not match this model: {err}") from err
 

@@ -1,7 +1,7 @@
-"""The reference twin: the classic MNIST GAN written the usual way, with ``torch.nn``.
+"""The nn twin: the classic MNIST GAN written the usual way, with ``torch.nn``.
 
 Same sizes and the same step structure as ``ganlab.gan.GAN``, but every piece comes
-from PyTorch: ``nn.Linear``, ``nn.LeakyReLU``, ``nn.ReLU``, ``nn.Tanh``, ``nn.Sigmoid``,
+from PyTorch, and nothing from ganlab's own GAN: ``nn.Linear``, ``nn.LeakyReLU``, ``nn.ReLU``, ``nn.Tanh``, ``nn.Sigmoid``,
 ``nn.BCELoss`` and ``torch.optim.Adam``. Its ``state_dict`` keys match ganlab's, so
 both can start from the same weights and be compared step by step
 (``ganlab compare``, ``tests/test_gan.py``).
@@ -11,8 +11,6 @@ import copy
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-from ganlab.gan import ema_decay
 
 
 class LabelledSequential(nn.Sequential):
@@ -32,7 +30,7 @@ class LabelledSequential(nn.Sequential):
         return super().forward(x)
 
 
-def reference_generator(latent_dim=64, hidden_dim=256, image_dim=784, num_classes=0):
+def twin_generator(latent_dim=64, hidden_dim=256, image_dim=784, num_classes=0):
     return LabelledSequential(
         nn.Linear(latent_dim + num_classes, hidden_dim), nn.ReLU(),
         nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
@@ -41,7 +39,7 @@ def reference_generator(latent_dim=64, hidden_dim=256, image_dim=784, num_classe
     )
 
 
-def reference_discriminator(image_dim=784, hidden_dim=256, slope=0.2, dropout=0.0, num_classes=0):
+def twin_discriminator(image_dim=784, hidden_dim=256, slope=0.2, dropout=0.0, num_classes=0):
     drop = (lambda: [nn.Dropout(dropout)]) if dropout else (lambda: [])
     return LabelledSequential(
         nn.Linear(image_dim + num_classes, hidden_dim), nn.LeakyReLU(slope), *drop(),
@@ -51,17 +49,17 @@ def reference_discriminator(image_dim=784, hidden_dim=256, slope=0.2, dropout=0.
     )
 
 
-class ReferenceGAN:
+class TwinGAN:
     """The classic GAN with ``nn`` modules: D ends in a Sigmoid and is trained with BCELoss."""
 
     def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
                  lr=2e-4, betas=(0.9, 0.999), real_label=1.0, g_loss="non_saturating",
                  ema=0.0, dropout=0.0, minibatch_std=False, num_classes=0, device=None, dtype=torch.float32):
         if minibatch_std:
-            raise ValueError("the reference twin is the classic GAN: no minibatch standard deviation")
+            raise ValueError("the nn twin is the classic GAN: no minibatch standard deviation")
         self.num_classes = num_classes
-        self.G = reference_generator(latent_dim, hidden_dim, image_dim, num_classes).to(device, dtype)
-        self.D = reference_discriminator(image_dim, hidden_dim, slope, dropout, num_classes).to(device, dtype)
+        self.G = twin_generator(latent_dim, hidden_dim, image_dim, num_classes).to(device, dtype)
+        self.D = twin_discriminator(image_dim, hidden_dim, slope, dropout, num_classes).to(device, dtype)
         self.criterion = nn.BCELoss()
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas)
@@ -99,7 +97,7 @@ class ReferenceGAN:
 
         self.steps += 1
         if self.G_ema:
-            d = ema_decay(self.ema, self.steps)
+            d = min(self.ema, (1 + self.steps) / (10 + self.steps))       # the decay, warmed up
             with torch.no_grad():
                 for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
                     p_ema.lerp_(p, 1 - d)
@@ -108,19 +106,3 @@ class ReferenceGAN:
 
     def sampler(self):
         return self.G_ema or self.G
-
-    def state_dict(self):
-        state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "steps": self.steps,
-                 "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict()}
-        if self.G_ema:
-            state["G_ema"] = self.G_ema.state_dict()
-        return state
-
-    def load_state_dict(self, state):
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        self.opt_G.load_state_dict(state["opt_G"])
-        self.opt_D.load_state_dict(state["opt_D"])
-        self.steps = int(state["steps"])
-        if self.G_ema:
-            self.G_ema.load_state_dict(state["G_ema"])

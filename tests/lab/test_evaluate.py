@@ -5,7 +5,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from ganlab.lab.classifier import load_reference
+from ganlab.lab.classifier import load_scorer
 from ganlab.lab.cli import main
 from ganlab.lab.config import make_config
 from ganlab.lab.evaluate import evaluate_images
@@ -14,8 +14,8 @@ from ganlab.lab.train import train
 
 
 @pytest.fixture(scope="module")
-def reference():
-    return load_reference("mnist-sample", log=lambda s: None)
+def scorer():
+    return load_scorer("mnist-sample", log=lambda s: None)
 
 
 @pytest.fixture(scope="module")
@@ -25,18 +25,18 @@ def briefly_trained(tmp_path_factory):
     return out / "checkpoint.pt"
 
 
-def test_the_classifier_is_accurate(reference):
-    assert reference.accuracy > 0.93
+def test_the_classifier_is_accurate(scorer):
+    assert scorer.accuracy > 0.93
 
 
-def test_real_beats_trained_beats_noise_and_collapse(reference, briefly_trained):
+def test_real_beats_trained_beats_noise_and_collapse(scorer, briefly_trained):
     n = 1000
-    real = evaluate_images(reference.test_images[:n], reference)
-    noise = evaluate_images(torch.rand(n, 784, generator=torch.Generator().manual_seed(0)) * 2 - 1, reference)
-    one_digit = reference.test_images[:1].repeat(n, 1)                      # a fully collapsed G
-    collapsed = evaluate_images(one_digit + 0.02 * torch.randn(n, 784).clamp(-1, 1), reference)
+    real = evaluate_images(scorer.test_images[:n], scorer)
+    noise = evaluate_images(torch.rand(n, 784, generator=torch.Generator().manual_seed(0)) * 2 - 1, scorer)
+    one_digit = scorer.test_images[:1].repeat(n, 1)                      # a fully collapsed G
+    collapsed = evaluate_images(one_digit + 0.02 * torch.randn(n, 784).clamp(-1, 1), scorer)
     G, cfg = load_generator(briefly_trained)
-    trained = evaluate_images(generate(G, cfg, n, seed=0), reference)
+    trained = evaluate_images(generate(G, cfg, n, seed=0), scorer)
 
     assert real["fid"] < trained["fid"] < min(noise["fid"], collapsed["fid"])
     assert real["inception_score"] > trained["inception_score"] > collapsed["inception_score"]
@@ -46,12 +46,12 @@ def test_real_beats_trained_beats_noise_and_collapse(reference, briefly_trained)
     assert noise["precision"] < real["precision"] / 2 and noise["inception_score"] < trained["inception_score"]
 
 
-def test_evaluate_command_table_and_json(reference, briefly_trained, tmp_path):
+def test_evaluate_command_table_and_json(scorer, briefly_trained, tmp_path):
     result = CliRunner().invoke(main, ["evaluate", str(briefly_trained), "--n", "500", "--dataset", "mnist-sample", "--json"])
     assert result.exit_code == 0, result.output
     numbers = json.loads(result.output[result.output.index("{"):])
     assert numbers["n"] == 500 and numbers["fid"] > numbers["fid_real"]
-    torch.save(reference.test_images[:200].reshape(-1, 1, 28, 28), tmp_path / "real.pt")
+    torch.save(scorer.test_images[:200].reshape(-1, 1, 28, 28), tmp_path / "real.pt")
     table = CliRunner().invoke(main, ["evaluate", str(tmp_path / "real.pt"), "--n", "200", "--dataset", "mnist-sample"])
     assert table.exit_code == 0 and "classifier FID" in table.output and "digits covered" in table.output
     torch.save(torch.full((200, 784), 3.0), tmp_path / "bad.pt")
@@ -59,28 +59,28 @@ def test_evaluate_command_table_and_json(reference, briefly_trained, tmp_path):
     assert bad.exit_code == 1 and "must lie in [-1, 1]" in bad.output
 
 
-def test_label_agreement_is_the_classifier_accuracy_for_real_digits_and_chance_for_wrong_labels(reference):
+def test_label_agreement_is_the_classifier_accuracy_for_real_digits_and_chance_for_wrong_labels(scorer):
     n = 1000
-    images, labels = reference.test_images[:n], reference.test_labels[:n]
-    right = evaluate_images(images, reference, labels)
-    wrong = evaluate_images(images, reference, (labels + 1) % 10)            # every label off by one
-    assert right["label_agreement"] == pytest.approx(reference.accuracy, abs=0.03)
+    images, labels = scorer.test_images[:n], scorer.test_labels[:n]
+    right = evaluate_images(images, scorer, labels)
+    wrong = evaluate_images(images, scorer, (labels + 1) % 10)            # every label off by one
+    assert right["label_agreement"] == pytest.approx(scorer.accuracy, abs=0.03)
     assert wrong["label_agreement"] < 0.05
     assert all(a > 0.8 for a in right["label_agreement_per_digit"])
-    assert "label_agreement" not in evaluate_images(images, reference)       # a classic G: no such row
+    assert "label_agreement" not in evaluate_images(images, scorer)       # a classic G: no such row
 
 
-def test_per_digit_scores_tell_variety_within_a_digit_from_one_image_per_digit(reference):
-    x, y = reference.test_images, reference.test_labels
-    real = evaluate_images(x, reference, labels=y, per_class=True)["per_digit"]
+def test_per_digit_scores_tell_variety_within_a_digit_from_one_image_per_digit(scorer):
+    x, y = scorer.test_images, scorer.test_labels
+    real = evaluate_images(x, scorer, labels=y, per_class=True)["per_digit"]
     # one image per digit, repeated with a little noise: the collapse lesson 15 showed
     firsts = torch.stack([x[y == d][0] for d in range(10)])
     copies = (firsts.repeat_interleave(100, 0) + 0.02 * torch.randn(1000, 784, generator=torch.Generator().manual_seed(0))).clamp(-1, 1)
-    collapsed = evaluate_images(copies, reference, labels=torch.arange(10).repeat_interleave(100), per_class=True)["per_digit"]
+    collapsed = evaluate_images(copies, scorer, labels=torch.arange(10).repeat_interleave(100), per_class=True)["per_digit"]
     assert [r["digit"] for r in real] == list(range(10))
     for r, c in zip(real, collapsed):
         assert r["recall"] > 0.6 and c["recall"] < 0.1, r["digit"]
         assert c["fid"] > 5 * r["fid"], r["digit"]
     # without asked-for labels, samples are grouped by the digit the classifier reads
-    unlabelled = evaluate_images(copies, reference, per_class=True)["per_digit"]
+    unlabelled = evaluate_images(copies, scorer, per_class=True)["per_digit"]
     assert sum(r["n"] for r in unlabelled) == 1000 and max(r["recall"] or 0 for r in unlabelled) < 0.1

@@ -13,10 +13,10 @@ from ganlab.lab.lessons_index import lesson_files
 LESSONS = sorted(lesson_files())
 EXPECTED_FIGURES = {1: {"batch.png", "pixel_histogram.png"}, 2: {"init_weights.png"}, 3: {"activations.png"}, 5: {"bce_naive_vs_stable.png"},
                     6: {"discriminator_alone.png"}, 7: {"untrained_generator.png"},
-                    8: {"optimal_discriminator.png", "saturating_vs_non_saturating.png"},
+                    8: {"optimal_discriminator.png", "value_against_D.png", "saturating_vs_non_saturating.png"},
                     9: {"optimizers_in_a_valley.png"}, 10: {"training_loop.png"},
                     11: {"toy_gan.png"}, 12: {"interpolation.png"},
-                    14: {"failure_modes.png"}, 15: {"digits_by_row.png"}}
+                    14: {"failure_modes.png"}, 15: {"digits_by_row.png"}, 16: {"gradient_through_d.png"}, 17: {"game_trajectories.png"}}
 
 
 def test_lessons_are_numbered_from_one_without_gaps():
@@ -73,3 +73,36 @@ def test_lessons_ship_inside_a_built_wheel_and_run_from_it(tmp_path):
     assert str(tmp_path / "site") in subprocess.run(
         [sys.executable, "-c", "import ganlab; print(ganlab.__file__)"], cwd=tmp_path, env=env,
         capture_output=True, text=True).stdout
+
+
+# Each hand-written derivative, made 10% wrong on purpose, and a lesson that must notice.
+BREAK_AND_RUN = """
+import importlib, runpy, sys
+module, name, script, out = sys.argv[1:5]
+mod = importlib.import_module(module)
+right = getattr(mod, name)
+def wrong(*args, **kwargs):
+    result = right(*args, **kwargs)
+    if isinstance(result, tuple):
+        return tuple(None if t is None else 1.1 * t for t in result)
+    return 1.1 * result
+setattr(mod, name, wrong)
+sys.argv = [script, "--out", out, "--device", "cpu"]
+runpy.run_path(script, run_name="__main__")
+"""
+DERIVATIVES = {("ganlab.activations", "relu_backward"): 3, ("ganlab.activations", "leaky_relu_backward"): 3,
+               ("ganlab.activations", "sigmoid_backward"): 3, ("ganlab.activations", "tanh_backward"): 4,
+               ("ganlab.activations", "log_sigmoid_backward"): 5, ("ganlab.linear", "linear_backward"): 2,
+               ("ganlab.losses", "bce_with_logits_backward"): 5}
+
+
+@pytest.mark.parametrize("module, name", list(DERIVATIVES), ids=[n for _, n in DERIVATIVES])
+def test_a_wrong_derivative_fails_a_lesson_check(module, name, tmp_path):
+    # A check that compares ganlab with itself (autograd calling ganlab's own derivative)
+    # would pass whatever the derivative says; the lessons compare with torch instead.
+    number = DERIVATIVES[(module, name)]
+    result = subprocess.run([sys.executable, "-c", BREAK_AND_RUN, module, name, str(lesson_files()[number]),
+                             str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr[-2000:]
+    failed = [n for n, c in json.loads((tmp_path / "checks.json").read_text())["checks"].items() if not c["ok"]]
+    assert failed, f"lesson {number} did not notice a wrong {name}"

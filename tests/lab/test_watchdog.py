@@ -1,4 +1,4 @@
-from ganlab.lab.classifier import load_reference
+from ganlab.lab.classifier import load_scorer
 from ganlab.lab.watchdog import Watchdog
 
 
@@ -18,21 +18,21 @@ def test_d_winning_for_long_warns_once_with_the_docs_section():
 
 
 def test_collapse_is_seen_by_the_classifier_and_real_digits_are_not():
-    ref = load_reference("mnist-sample", log=lambda s: None)
+    scorer = load_scorer("mnist-sample", log=lambda s: None)
     said = []
-    dog = Watchdog(classifier=ref.net, log=said.append)
-    assert dog.check_samples(ref.test_images[:200]) == 10
+    dog = Watchdog(classifier=scorer.net, log=said.append)
+    assert dog.check_samples(scorer.test_images[:200]) == 10
     assert said == []
-    sevens = ref.test_images[ref.net(ref.test_images).argmax(1) == 7][:1].repeat(64, 1)
+    sevens = scorer.test_images[scorer.net(scorer.test_images).argmax(1) == 7][:1].repeat(64, 1)
     assert dog.check_samples(sevens) == 1
     assert len(said) == 1 and "mode collapse" in said[0] and "7s" in said[0]
 
 
 def test_samples_are_not_judged_before_g_has_had_time_to_learn():
-    ref = load_reference("mnist-sample", log=lambda s: None)
+    scorer = load_scorer("mnist-sample", log=lambda s: None)
     said = []
-    dog = Watchdog(classifier=ref.net, log=said.append, warmup_steps=1000)
-    sevens = ref.test_images[ref.net(ref.test_images).argmax(1) == 7][:1].repeat(64, 1)
+    dog = Watchdog(classifier=scorer.net, log=said.append, warmup_steps=1000)
+    sevens = scorer.test_images[scorer.net(scorer.test_images).argmax(1) == 7][:1].repeat(64, 1)
     assert dog.check_samples(sevens, step=50) is None and said == []
     assert dog.check_samples(sevens, step=1000) == 1 and len(said) == 1
 

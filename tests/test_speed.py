@@ -1,0 +1,153 @@
+"""The speed room gives the plain path's numbers: Adam at once, draws ahead, the compiled step.
+
+The compiled step is traced with ``fullgraph=True``: a read of a number back to the host
+inside it (``.item()``, a Python ``if`` on a tensor) would break the graph, and that is an
+error, so every test here that compiles a step also shows that it has none.
+"""
+import pytest
+import torch
+
+from ganlab.augment import DiffAugment
+from ganlab.dropout import Dropout
+from ganlab.gan import GAN
+from ganlab.lab.checkpoint import load_training_state, training_state
+from ganlab.optim import Adam
+from ganlab.speed import FastGAN
+from ganlab.speed.drawn_ahead import DrawnAhead
+from ganlab.speed.foreach_adam import ForeachAdam
+from parity import DEVICES, DTYPES, needs_compiler
+from test_gan import RECIPES, SMALL, TECHNIQUES, batches, max_diff
+from test_optim import ADAM_SETTINGS, run
+
+# The issue's bar for "the same numbers": float64 within 1e-12, float32 within 1e-5, 20 steps
+EQUAL = {torch.float64: 1e-12, torch.float32: 1e-5}
+STEPS = 20
+
+
+# ---- Adam, all parameters at once --------------------------------------------------------
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("settings", ADAM_SETTINGS)
+@pytest.mark.parametrize("compile", [False, pytest.param(True, marks=needs_compiler)], ids=["eager", "compiled"])
+def test_foreach_adam_matches_torch_optim_adam(settings, dtype, device, compile):
+    # compiled, its kernels must keep every number at the parameters' precision
+    # (a float32 ε·s once cost 1e-12 in float64)
+    torch._dynamo.reset()
+    ours = run(lambda ps: ForeachAdam(ps, **settings), dtype, device, compile=compile)
+    theirs = run(lambda ps: torch.optim.Adam(ps, **settings), dtype, device)
+    tol = {torch.float32: 1e-6, torch.float64: 1e-15}[dtype]     # measured: 1.2e-7 and 3e-17
+    for a, b in zip(ours, theirs):
+        torch.testing.assert_close(a.detach(), b.detach(), atol=tol, rtol=0)
+
+
+def test_foreach_adam_counts_on_the_device_and_shares_the_plain_checkpoint():
+    p = torch.zeros(3, requires_grad=True)
+    p.grad = torch.ones(3)
+    plain = Adam([p])
+    plain.step()
+    fast = ForeachAdam.like(plain)
+    fast.step()
+    assert torch.is_tensor(fast.t) and fast.t.device == p.device and fast.t.item() == 2
+    assert fast.state_dict()["t"] == 2 and isinstance(fast.state_dict()["t"], int)
+    plain.load_state_dict(fast.state_dict())
+    assert plain.t == 2
+
+
+# ---- random numbers drawn ahead ----------------------------------------------------------
+def test_dropout_masks_drawn_ahead_are_the_masks_drawn_on_the_fly():
+    x1, x2 = torch.randn(6, 5), torch.randn(3, 5)
+    on_the_fly = Dropout(0.5, torch.Generator().manual_seed(2))
+    ahead = Dropout(0.5, torch.Generator().manual_seed(2))
+    queue = DrawnAhead(ahead)
+    queue.ahead(x1.shape, x1.device, x1.dtype)
+    queue.ahead(x2.shape, x2.device, x2.dtype)
+    for x in (x1, x2):
+        assert torch.equal(ahead(x), on_the_fly(x))
+    assert queue.queue == []
+    assert torch.equal(ahead.generator.get_state(), on_the_fly.generator.get_state())
+    queue.undo()
+    assert torch.equal(ahead(x1), on_the_fly(x1))               # then both draw on, in step
+
+
+def test_augmentations_drawn_ahead_are_the_augmentations_drawn_on_the_fly():
+    x = torch.rand(12, 784, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 2 - 1
+    a = DiffAugment(0.125, 0.5, generator=torch.Generator().manual_seed(3))
+    b = DiffAugment(0.125, 0.5, generator=torch.Generator().manual_seed(3))
+    queue = DrawnAhead(b)
+    queue.ahead(len(x))
+    queue.ahead(len(x))
+    for _ in range(2):
+        assert torch.equal(a(x), b(x))
+    assert queue.queue == []
+
+
+# ---- the whole step ----------------------------------------------------------------------
+MNIST_SIZED = dict(latent_dim=8, hidden_dim=32, image_dim=784)
+GANLAB = dict(stable_loss=True, betas=(0.5, 0.999), real_label=0.9, ema=0.99, dropout=0.5, spectral_norm=True)
+# every recipe the fast path supports, small: the default recipe, the same conditioned on the
+# class (every branch of the step), the classic one, and the techniques for small data that
+# change the step's shape (R1 and WGAN-GP's penalty cannot be compiled)
+CASES = {"ganlab": (SMALL, GANLAB), "conditional": (SMALL, {**GANLAB, "spectral_norm": False, "num_classes": 4}),
+         "classic": (SMALL, RECIPES["seed"]),
+         **{name: (MNIST_SIZED, {"dropout": 0.5, **TECHNIQUES[name]})
+            for name in ("augment+minibatch-std", "spectral-norm+hinge", "wasserstein")}}
+BOTH_DTYPES = ("ganlab", "conditional")
+
+
+def plain_and_fast(sizes, recipe, manual, dtype, device="cpu", compile=True):
+    plain = GAN(**sizes, **recipe, manual_backward=manual, dtype=dtype, device=device,
+                generator=torch.Generator().manual_seed(1))
+    fast = FastGAN(GAN(**sizes, **recipe, manual_backward=manual, dtype=dtype, device=device), compile=compile)
+    load_training_state(fast, training_state(plain))       # weights, optimizers, D's random generator
+    return plain, fast
+
+
+def assert_same_run(plain, fast, sizes, dtype, device="cpu", steps=STEPS):
+    for i, batch in enumerate(batches(dtype, device, steps=steps, sizes=sizes, num_classes=plain.num_classes)):
+        # compiled once, at the first step: no later step may need another graph
+        with torch.compiler.set_stance("fail_on_recompile" if i else "default"):
+            a, b = plain.step(*batch), fast.step(*batch)
+        for key in a:
+            assert b[key].item() == pytest.approx(a[key].item(), abs=EQUAL[dtype]), key
+    ours, theirs = training_state(fast), training_state(plain)
+    for part in ("G", "D") + (("G_ema",) if plain.G_ema else ()):
+        assert max_diff(ours[part], theirs[part]) < EQUAL[dtype], part
+    assert ours["steps"] == theirs["steps"] == steps and ours["opt_D"]["t"] == steps
+    # the same dropout masks and augmentations, from the same generator, none left over
+    assert torch.equal(fast.dropout_rng.get_state(), plain.dropout_rng.get_state())
+    assert all(not q.queue for q in fast.dropouts + ([fast.augment] if fast.augment else []))
+
+
+@needs_compiler
+@pytest.mark.parametrize("manual", [False, True], ids=["autograd", "manual"])
+@pytest.mark.parametrize("case, dtype", [(c, torch.float64) for c in CASES] + [(c, torch.float32) for c in BOTH_DTYPES])
+def test_the_compiled_step_matches_the_plain_step_for_20_steps(case, manual, dtype):
+    sizes, recipe = CASES[case]
+    torch._dynamo.reset()                                       # compile afresh, whatever ran before
+    plain, fast = plain_and_fast(sizes, recipe, manual, dtype)
+    G_initial = plain.G.state_dict()
+    assert_same_run(plain, fast, sizes, dtype)
+    assert max_diff(plain.G.state_dict(), G_initial) > 100 * EQUAL[dtype]    # it trained
+
+
+@needs_compiler
+@pytest.mark.parametrize("device", [d for d in DEVICES if d != "cpu"] or
+                         [pytest.param("cuda", marks=pytest.mark.skip(reason="no CUDA GPU"))])
+@pytest.mark.parametrize("manual", [False, True], ids=["autograd", "manual"])
+def test_the_compiled_step_matches_the_plain_step_on_cuda(manual, device):
+    torch._dynamo.reset()
+    plain, fast = plain_and_fast(*CASES["conditional"], manual, torch.float32, device)
+    assert_same_run(plain, fast, SMALL, torch.float32, device)
+
+
+def test_the_fast_step_refuses_labels_out_of_range():
+    gan = FastGAN(GAN(**SMALL, num_classes=4), compile=False)
+    x, z_d, z_g, y_real, y_d, y_g, y_wrong = next(batches(torch.float32, "cpu", num_classes=4))
+    with pytest.raises(RuntimeError, match="labels must lie in 0..3"):
+        gan.step(x, z_d, z_g, y_real, y_d + 4, y_g, y_wrong)
+
+
+@pytest.mark.parametrize("penalty", [dict(r1=1.0), dict(loss="wgan-gp", gp=10.0)])
+def test_penalties_are_refused_in_one_line(penalty):
+    with pytest.raises(ValueError, match="gradient of a gradient"):
+        FastGAN(GAN(**MNIST_SIZED, **penalty))
