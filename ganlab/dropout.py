@@ -4,7 +4,8 @@ $$y = x \odot m / (1 - p), \qquad m_i \sim \mathrm{Bernoulli}(1 - p)$$
 
 Dividing by $1 - p$ keeps the expected value of $y$ equal to $x$. In D it stops the
 discriminator from memorizing a small training set, which otherwise lets it win the
-game outright. Mirrors ``torch.nn.Dropout`` in training mode (with its own random numbers).
+game outright. Mirrors ``torch.nn.Dropout`` (with its own random numbers); in evaluation
+mode (``eval()``) it passes its input through unchanged, as ``nn.Dropout`` does.
 """
 import torch
 
@@ -20,6 +21,9 @@ class Dropout(Layer):
         return torch.rand(shape, generator=self.generator, device=device, dtype=dtype)
 
     def forward(self, x):
+        if not self.training:                     # evaluation mode: every unit speaks, as nn.Dropout.eval()
+            self.mask = torch.ones_like(x)
+            return x
         u = self.draw(x.shape, x.device, x.dtype)                # (B, features)
         keep = u >= self.p
         self.mask = keep.to(x.dtype) / (1 - self.p)             # (B, features)

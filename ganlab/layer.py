@@ -1,12 +1,24 @@
 """The smallest possible layer interface, shared by every building block.
 
 A layer is called on a batch (``forward``), can pass a gradient back through
-itself (``backward``), and lists the tensors it learns (``parameters``).
+itself (``backward``), and lists the tensors it learns (``parameters``). Like an
+``nn.Module`` it is in training mode until told otherwise (``eval()``): only the layers
+that behave differently while training (dropout, spectral norm's power iteration) read it.
 Nothing more: no hooks, no registration, no magic.
 """
 
 
 class Layer:
+    training = True
+
+    def train(self, mode=True):
+        """Training mode (``mode=True``) or evaluation mode; returns the layer, as ``nn.Module.train``."""
+        self.training = mode
+        return self
+
+    def eval(self):
+        return self.train(False)
+
     def __call__(self, *inputs):
         return self.forward(*inputs)
 

@@ -32,6 +32,13 @@ class Sequential(Layer):
             grad_y = layer.backward(grad_y, param_grads)
         return first.backward(grad_y, param_grads, input_grad)
 
+    def train(self, mode=True):
+        """Every layer into training (or evaluation) mode, as ``nn.Sequential.train``."""
+        self.training = mode
+        for layer in self.layers:
+            layer.train(mode)
+        return self
+
     def parameters(self):
         return [p for layer in self.layers for p in layer.parameters()]
 

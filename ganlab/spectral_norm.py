@@ -58,7 +58,6 @@ class SpectralNormLinear(Linear):
         self.u = normalize(torch.randn(out_features, generator=generator, device=device, dtype=dtype))
         self.v = normalize(torch.randn(in_features, generator=generator, device=device, dtype=dtype))
         self.u, self.v = power_iteration(self.W.detach(), self.u, self.v, INIT_ITERATIONS)
-        self.training = True
 
     def forward(self, x):
         if self.training:

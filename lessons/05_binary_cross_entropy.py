@@ -63,13 +63,25 @@ ls = torch.linspace(-30, 120, 601).unsqueeze(1)
 ys = torch.zeros_like(ls)
 naive_loss = torch.stack([bce(sigmoid(v), torch.zeros_like(v)) for v in ls.split(1)])
 stable_loss = torch.stack([bce_with_logits(v, torch.zeros_like(v)) for v in ls.split(1)])
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
+lv = ls.clone().requires_grad_(True)
+naive_grad = torch.stack([torch.autograd.grad(bce(sigmoid(v), torch.zeros_like(v)), v)[0]
+                          for v in lv.split(1)]).squeeze()                 # autograd through the naive form
+fig, axes = plt.subplots(1, 2, figsize=(12, 4), constrained_layout=True)
 axes[0].plot(ls, stable_loss, label="stable: (1 - y) l - log sigmoid(l)")
 axes[0].plot(ls, naive_loss, "--", label="naive: -log(1 - sigmoid(l)), clamped")
-axes[0].set(xlabel="logit l (target y = 0)", ylabel="loss", title="The naive loss jumps to its clamp (100) once sigmoid(l) rounds to 1")
+axes[0].set(xlabel="logit l (target y = 0)", ylabel="loss",
+            title="The naive loss jumps to its clamp (100)\nonce sigmoid(l) rounds to 1")
 axes[0].legend()
 axes[1].plot(ls, sigmoid(ls) - ys, label="stable gradient: sigmoid(l) - y")
-axes[1].set(xlabel="logit l", ylabel="dBCE/dl", title="The stable gradient never vanishes on a mistake")
+axes[1].plot(ls, naive_grad, "--", label="naive gradient (autograd), 0 past the clamp")
+axes[1].set(xlabel="logit l (target y = 0)", ylabel="dBCE/dl",
+            title="The naive gradient vanishes on a confident mistake;\nthe stable one stays at 1")
 axes[1].legend()
 L.save(fig, "bce_naive_vs_stable.png")
+l100 = torch.tensor([[100.0]], requires_grad=True)
+(torch_naive,) = torch.autograd.grad(nn.BCELoss()(torch.sigmoid(l100), torch.zeros(1, 1)), l100)
+L.check("the naive gradient for a confident mistake (l = 100) is torch's: 0", naive_grad[ls.squeeze() == 100],
+        torch_naive, tol=0)
+L.check("the stable gradient there is sigmoid(100) - 0 = 1, as torch's", (sigmoid(ls) - ys)[ls == 100],
+        torch.sigmoid(torch.tensor(100.0)), tol=1e-7)
 L.finish()

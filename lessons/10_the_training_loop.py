@@ -10,18 +10,24 @@ Each step:
                 loss_D = BCE(D(x_real), 1) + BCE(D(x_fake), 0)    -> Adam step on D
     2. G step:  fresh z;  loss_G = BCE(D(G(z)), 1)                 -> Adam step on G only
 
-Watch D(x) and D(G(z)): at first D wins easily (D(x) near 1, D(G(z)) near 0); as G learns,
-D(G(z)) climbs and the two move towards the equilibrium 1/2.
+Part 1 writes this loop out with the classic recipe (sigmoid + BCE on probabilities, Adam
+with default betas), exactly what the twin in ganlab/lab/twin.py does, for 200 steps.
+Watch D(x) and D(G(z)): an untrained D says about 1/2 to everything, then D learns far
+faster than G: within a hundred steps D(x) is near 1 and D(G(z)) near 0. D wins, and a
+D that wins leaves G little to learn from (lesson 8), which is why this recipe learns
+slowly and, on 5,000 digits, stalls.
 
-This lesson uses the classic recipe (sigmoid + BCE on probabilities, Adam with default
-betas), exactly what the twin in ganlab/lab/twin.py does. --quick (default) trains
-300 steps; --full trains 3,000.
+Part 2 runs the same loop, packaged as ganlab.gan.GAN (its step is the loop body above),
+with ganlab's recipe, which keeps D from winning (lesson 14 and docs/recipes.md):
+BCE on logits, Adam beta1 = 0.5, real label 0.9, dropout and spectral norm in D, and
+samples drawn from an averaged copy of G. --quick (default) trains it 1,500 steps, about
+30 seconds, enough for the first recognizable digits; --full trains 10,000.
 
 You will see: the log of the seeds' columns, the curves of D(x) and D(G(z)) for ganlab and
-its twin on top of each other, and samples after training. Also how the two drift apart:
-they compute the same function, but float32 rounds the two formulas differently in the
-last bit, and the game amplifies such tiny differences step after step, the way a
-chaotic system does. Over the first 50 steps they agree to about 1e-5.
+its twin on top of each other, and how the two drift apart: they compute the same
+function, but float32 rounds the two formulas differently in the last bit, and the game
+amplifies such tiny differences step after step, the way a chaotic system does. Over the
+first 50 steps they agree to about 1e-5. Then the refereed run's curves and its digits.
 """
 import matplotlib.pyplot as plt
 import torch
@@ -29,7 +35,7 @@ import torch
 from ganlab.lab import lesson
 from ganlab.activations import sigmoid
 from ganlab.lab.data import batches, load_dataset
-from ganlab.gan import set_grads
+from ganlab.gan import GAN, set_grads
 from ganlab.losses import bce
 from ganlab.models import Discriminator, Generator
 from ganlab.optim import Adam
@@ -38,7 +44,7 @@ from ganlab.lab.twin import TwinGAN
 
 L = lesson.setup(__doc__, number=10)
 images = load_dataset("mnist-sample", device=L.device).images           # (5000, 784)
-steps = 300 if L.quick else 3000
+steps = 200
 
 G, D = Generator(device=L.device), Discriminator(device=L.device)
 opt_G = Adam(G.parameters(), lr=2e-4)                                   # default betas (0.9, 0.999)
@@ -84,19 +90,49 @@ L.check("ganlab and the nn twin agree on every logged number for 50 steps", ours
 gap = (ours - theirs).abs().max(dim=1).values                       # largest difference, per step
 print(f"largest difference at step 50: {gap[:50].max().item():.1e}, by step {steps}: {gap.max().item():.1e}\n")
 
-fig, axes = plt.subplots(1, 3, figsize=(17, 4))
+# --- Part 2: the same loop, refereed, until G draws digits -----------------------------------------------
+refereed_steps = 1500 if L.quick else 10000
+gan = GAN(lr=2e-4, betas=(0.5, 0.999), stable_loss=True, real_label=0.9, dropout=0.5, spectral_norm=True,
+          ema=0.999, device=L.device, seed=L.seed)
+refereed, step, epoch = [], 0, 0
+while step < refereed_steps:
+    for x_real in batches(images, 100, seed=L.seed, epoch=epoch):
+        z_d = torch.randn(100, 64, generator=noise, device=L.device)
+        z_g = torch.randn(100, 64, generator=noise, device=L.device)
+        stats = gan.step(x_real, z_d, z_g)                          # the D step, then the G step
+        refereed.append(torch.stack([stats["d_real"], stats["d_fake"]]))
+        step += 1
+        if step % 500 == 0:
+            print(f"refereed  step {step:5d}  d_loss {stats['d_loss'].item():.4f}  g_loss {stats['g_loss'].item():.4f}  "
+                  f"D(x) {stats['d_real'].item():.3f}  D(G(z)) {stats['d_fake'].item():.3f}")
+        if step == refereed_steps:
+            break
+    epoch += 1
+refereed = torch.stack(refereed).cpu()
+print()
+
+fig, axes = plt.subplots(1, 4, figsize=(22, 4.2), constrained_layout=True)
 axes[0].plot(ours[:, 2], label="D(x), ganlab")
 axes[0].plot(ours[:, 3], label="D(G(z)), ganlab")
 axes[0].plot(theirs[:, 2], "--", label="D(x), nn twin")
 axes[0].plot(theirs[:, 3], "--", label="D(G(z)), nn twin")
 axes[0].axhline(0.5, color="gray", linestyle=":")
-axes[0].set(xlabel="step", ylim=(0, 1), title="D's verdicts as the game goes on")
+axes[0].set(xlabel="step", ylim=(0, 1), title="Part 1, classic recipe: D wins")
 axes[0].legend()
+axes[1].semilogy(gap.clamp(min=1e-9))
+axes[1].set(xlabel="step", ylabel="largest |ganlab - twin|", title="Part 1: float32 rounding, amplified by the game")
+window = 50                                                       # a running mean: the verdicts are noisy
+smooth = refereed.unfold(0, window, 1).mean(dim=2)
+axes[2].plot(range(window, len(refereed) + 1), smooth[:, 0], label="D(x)")
+axes[2].plot(range(window, len(refereed) + 1), smooth[:, 1], label="D(G(z))")
+axes[2].axhline(0.45, color="gray", linestyle=":", label="equilibrium 0.45 (real label 0.9)")
+axes[2].set(xlabel="step", ylim=(0, 1), title=f"Part 2, ganlab's recipe: D does not win (mean of {window} steps)")
+axes[2].legend()
 with torch.no_grad():
-    axes[1].imshow(grid_image(G(torch.randn(64, 64, device=L.device))), cmap="gray")
-axes[1].set_title(f"G's samples after {steps} steps")
-axes[1].axis("off")
-axes[2].semilogy(gap.clamp(min=1e-9))
-axes[2].set(xlabel="step", ylabel="largest |ganlab - twin|", title="float32 rounding, amplified by the game")
+    samples = gan.sampler()(torch.randn(64, 64, generator=torch.Generator(device=L.device).manual_seed(1),
+                                        device=L.device))
+axes[3].imshow(grid_image(samples), cmap="gray")
+axes[3].set_title(f"Part 2: G's samples after {refereed_steps:,} steps")
+axes[3].axis("off")
 L.save(fig, "training_loop.png")
 L.finish()

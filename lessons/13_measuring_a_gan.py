@@ -13,11 +13,14 @@ A small digit classifier (trained once and cached) is the measuring instrument. 
 Each is shown for real held-out digits (the floor a perfect G would reach), for a G trained
 briefly, for uniform noise, and for a "collapsed" G that draws one digit again and again.
 
-You will see: the table, and that the numbers rank the four the way your eyes would.
+You will see: the table, the samples each row scores, and that the numbers rank the four
+the way your eyes would.
 """
+import matplotlib.pyplot as plt
 import torch
 
 from ganlab.lab import lesson
+from ganlab.lab.plots import grid_image
 from ganlab.lab.classifier import load_scorer
 from ganlab.lab.config import make_config
 from ganlab.lab.evaluate import evaluate_images
@@ -46,6 +49,14 @@ print(f"{'':26s} {'FID':>8s} {'IS':>6s} {'digits':>7s} {'precision':>10s} {'reca
 for name, r in results.items():
     print(f"{name:26s} {r['fid']:8.1f} {r['inception_score']:6.2f} {r['digits_covered']:7d} "
           f"{r['precision']:10.3f} {r['recall']:7.3f}")
+print()
+
+fig, axes = plt.subplots(1, 4, figsize=(16, 4.6), constrained_layout=True)
+for ax, (name, x) in zip(axes, candidates.items()):
+    ax.imshow(grid_image(x[:16].clamp(-1, 1), nrow=4), cmap="gray")
+    ax.set_title(f"{name}\nFID {results[name]['fid']:.1f}, recall {results[name]['recall']:.2f}")
+    ax.axis("off")
+L.save(fig, "what_is_scored.png")
 print()
 
 fids = [r["fid"] for r in results.values()]

@@ -2,6 +2,7 @@ import torch
 
 from ganlab.dropout import Dropout
 from ganlab.gan import GAN
+from ganlab.models import Discriminator
 from test_gan import SMALL, batches
 
 
@@ -64,3 +65,29 @@ def test_manual_and_autograd_agree_with_minibatch_std():
         b.step(*batch)
     for pa, pb in zip(a.G.parameters() + a.D.parameters(), b.G.parameters() + b.D.parameters()):
         torch.testing.assert_close(pa, pb, atol=1e-12, rtol=1e-10)
+
+
+def test_eval_mode_passes_everything_through_as_nn_dropout_does():
+    x = torch.randn(6, 5, dtype=torch.float64)
+    ours, theirs = Dropout(0.5, torch.Generator().manual_seed(2)), torch.nn.Dropout(0.5)
+    ours.eval(), theirs.eval()
+    assert torch.equal(ours(x), theirs(x))
+    g = torch.randn(6, 5, dtype=torch.float64)
+    assert torch.equal(ours.backward(g), g)
+    state = ours.generator.get_state()
+    ours(x)
+    assert torch.equal(ours.generator.get_state(), state)       # no random numbers drawn
+    assert ours.train() is ours and ours.training and not torch.equal(ours(x), x)
+
+
+def test_sequential_eval_switches_every_layer_and_back():
+    D = Discriminator(**{k: SMALL[k] for k in ("image_dim", "hidden_dim")}, dropout=0.5, spectral_norm=True,
+                      dropout_generator=torch.Generator().manual_seed(0))
+    x = torch.randn(4, SMALL["image_dim"])
+    D.eval()
+    assert not any(layer.training for layer in D.layers)
+    u = D.layers[0].u.clone()
+    assert torch.equal(D(x), D(x))                               # no dropout, no power iteration
+    assert torch.equal(D.layers[0].u, u)
+    D.train()
+    assert all(layer.training for layer in D.layers) and not torch.equal(D(x), D(x))

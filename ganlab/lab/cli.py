@@ -96,6 +96,9 @@ def main(ctx):
               help="Fuse each step with torch.compile: faster once the first steps (about a minute) have compiled it.")
 @click.option("--seed", type=int, help="Seeds weights, noise and batch order [default: 0].")
 @click.option("--log-every", type=int, help="Steps between log lines [default: 100].")
+@click.option("--diagnostics", is_flag=True, default=None,
+              help="At every log line, measure each layer of G and D: activations, dead units, gradients, "
+              "update/weight ratios; writes diagnostics.png and diagnostics.json.")
 @click.option("--out", "out_dir", help="Output folder [default: ganlab-out/train, or train-2, train-3, ... "
               "when that one already holds a run].")
 @click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only --steps, --epochs, --device and --compile may change).")

@@ -54,6 +54,7 @@ class Config:
     compile: bool = False           # run each step through torch.compile: fused kernels, same formulas
     seed: int = 0                   # seeds weights, noise and batch order
     log_every: int = 100            # steps between log lines and history points
+    diagnostics: bool = False       # at every log line, measure each layer's health (diagnostics.png)
     sample_n: int = 64              # images in each fixed-noise grid
 
     def to_dict(self):
@@ -78,7 +79,7 @@ class Config:
 BACKENDS = ("autograd", "manual", "nn")
 # Fields added after the first configs were saved, with the value that reproduces those runs
 ADDED_SINCE = dict(loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0, r1=0.0, r1_every=1, gp=0.0,
-                   spectral_norm=False, mismatch_weight=0.5)
+                   spectral_norm=False, mismatch_weight=0.5, diagnostics=False)
 # Names used before the renames, still read from old config.json files and checkpoints
 OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "reference": "nn"}}
 
@@ -87,7 +88,7 @@ OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "r
 RECIPES = {
     "ganlab": {},
     "classic": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0, dropout=0.0, minibatch_std=False,
-                    spectral_norm=False, mismatch_weight=0.5),
+                    spectral_norm=False, mismatch_weight=0.5, diagnostics=False),
 }
 
 
@@ -145,6 +146,8 @@ def validate(cfg):
         (cfg.backend in BACKENDS, f"unknown backend {cfg.backend!r}: choose one of {', '.join(BACKENDS)}"),
         (cfg.g_loss in ("non_saturating", "saturating"), f"unknown generator loss {cfg.g_loss!r}"),
         (cfg.dtype in ("float32", "float64"), f"unknown dtype {cfg.dtype!r}"),
+        (not (cfg.diagnostics and cfg.backend == "nn"),
+         "--diagnostics reads ganlab's own layers: use it with the autograd or manual backend"),
         (not (cfg.compile and cfg.backend == "nn"),
          "--compile applies to ganlab's own backends (autograd, manual), not to the nn twin"),
         (cfg.log_every > 0, "--log-every must be positive"),

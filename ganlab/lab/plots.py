@@ -59,7 +59,7 @@ def plot_history(history, out_dir, equilibrium=0.5):
     if equilibrium is not None:
         ax.axhline(equilibrium, color="gray", linestyle=":", label=f"equilibrium {equilibrium:g}")
         ax.set(ylim=(0, 1))
-    ax.set(xlabel="step", ylabel="mean D output", title="What D believes")
+    ax.set(xlabel="step", ylabel="mean D output", title="What D believes (measured in the D step, dropout on)")
     ax.legend()
     fig.tight_layout()
     fig.savefig(out_dir / "d_outputs.png", dpi=100)

@@ -6,7 +6,7 @@ import torch
 from ganlab.lab.build import build_generator
 from ganlab.lab.checkpoint import CheckpointError, load_checkpoint
 from ganlab.lab.config import Config
-from ganlab.lab.plots import save_grid
+from ganlab.lab.plots import grid_image, save_grid
 
 
 def load_generator(path):
@@ -88,7 +88,21 @@ def interpolation_figure(G, cfg, seed, out_file, rows=6, steps=10):
         label = r % cfg.num_classes if cfg.conditional else None     # a conditional G: row r draws digit r
         walks.append(interpolate(G, z0, z1, steps, label))
     out.parent.mkdir(parents=True, exist_ok=True)
-    save_grid(torch.cat(walks), out, nrow=steps)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(1.0 * steps, 1.0 * rows + 0.9))
+    ax.imshow(grid_image(torch.cat(walks), nrow=steps), cmap="gray")
+    cell = 30                                                   # 28 pixels and make_grid's 2-pixel padding
+    ax.set_xticks([cell * k + 16 for k in range(steps)], [f"{k / (steps - 1):.2g}" for k in range(steps)])
+    ax.set_yticks([cell * r + 16 for r in range(rows)],
+                  [f"digit {r % cfg.num_classes}" if cfg.conditional else f"walk {r + 1}" for r in range(rows)])
+    ax.set_xlabel("t: each image is G((1 - t) z0 + t z1), from one noise vector (t = 0) to the next (t = 1)")
+    ax.set_title("Walks through G's latent space: smooth changes mean G learned a continuous map")
+    ax.tick_params(length=0)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
 
 
 def generate_noise(cfg, seed):

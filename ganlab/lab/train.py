@@ -113,6 +113,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
 
     watchdog = Watchdog(cached_classifier(cfg.data_dir or None) if cfg.dataset != "fashion-mnist" else None, log=log,
                         probabilities=cfg.loss == "bce", remedy=_remedy(cfg))
+    diagnostics = _diagnostics(cfg, model, images, labels, device, dtype) if cfg.diagnostics else None
     sums, count, t_last = torch.zeros(4, device=device, dtype=torch.float64), 0, time.perf_counter()
     bar = _progress_bar(total, step, progress)
     log = bar.write if bar else log                                  # keep the bar on its own line
@@ -122,6 +123,9 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
             for idx in batch_indices(len(images), cfg.batch_size, cfg.seed, epoch, start, device):
                 z_d = torch.randn(cfg.batch_size, cfg.latent_dim, generator=noise, device=device, dtype=dtype)
                 z_g = torch.randn(cfg.batch_size, cfg.latent_dim, generator=noise, device=device, dtype=dtype)
+                measure = diagnostics and ((step + 1) % cfg.log_every == 0 or step + 1 == total)
+                if measure:
+                    diagnostics.before_step()
                 if cfg.conditional:   # real images keep their labels; G is asked for random ones
                     y_real = labels[idx]
                     y_d, y_g = torch.randint(cfg.num_classes, (2, cfg.batch_size), generator=noise, device=device)
@@ -133,6 +137,8 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                     stats = model.step(images[idx], z_d, z_g)
                 sums += torch.stack([stats[k] for k in LOG_KEYS]).to(torch.float64)  # stays on device
                 step, count = step + 1, count + 1
+                if measure:
+                    diagnostics.after_step(step)
                 bar and bar.update(1)
                 if step % cfg.log_every == 0 or step == total:
                     now = time.perf_counter()
@@ -157,7 +163,18 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
         log(f"stopped by {stop['stop']} at step {step}; checkpoint saved, continue with --resume")
     # with BCE, the best D against a perfect G outputs real_label · p/(p + p) = real_label / 2
     _write_figures(model, fixed_z, fixed_y, out, history, cfg.real_label / 2 if cfg.loss == "bce" else None)
+    if diagnostics:
+        diagnostics.save(out)
     return history
+
+
+def _diagnostics(cfg, model, images, labels, device, dtype):
+    """A ``Diagnostics`` with a fixed probe: 100 real images (and their labels) and 100 noise vectors."""
+    from ganlab.lab.diagnostics import Diagnostics
+    gen = torch.Generator().manual_seed(cfg.seed + 4)            # its own numbers: the run's stay as they are
+    idx = torch.randperm(len(images), generator=gen)[:100].to(images.device)
+    z = torch.randn(len(idx), cfg.latent_dim, generator=gen, dtype=dtype).to(device)
+    return Diagnostics(model, images[idx], z, labels[idx].to(device) if cfg.conditional else None)
 
 
 def _remedy(cfg):
