@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,9 +30,11 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for script in sorted((ROOT / "lessons").glob("[0-9][0-9]_*.py")):
             number, out = script.name[:2], Path(tmp) / script.stem
-            print(f"lesson {number} ...", flush=True)
+            print(f"lesson {number} ...", end=" ", flush=True)
+            start = time.perf_counter()
             subprocess.run([sys.executable, str(script), "--out", str(out), "--device", args.device],
                            check=True, stdout=subprocess.DEVNULL)
+            print(f"{time.perf_counter() - start:.0f} s", flush=True)
             names = json.loads((out / "checks.json").read_text())["figures"]
             if number == "12":                       # its page also shows the training run's figures
                 names += [f"run/{n}" for n in RUN_FIGURES]
