@@ -12,7 +12,8 @@ up D's slope towards "real".
 Mode collapse made visible: a G that covers only some blobs can still fool a D that
 has stopped looking at the others. We count the blobs G reaches.
 
-You will see: four snapshots of training, and how many of the 8 modes G covers.
+You will see: four snapshots of training, how many of the 8 modes G covers, and one round
+of the game in slow motion: D's move, then G's move, drawn apart.
 """
 import math
 
@@ -76,6 +77,64 @@ axes[0].legend(loc="lower left", fontsize=8)
 fig.suptitle("Background: D's probability 'real' (blue = real, red = fake). Arrows: where G's loss pushes each fake.")
 L.save(fig, "toy_gan.png")
 print()
+
+# --- Slow motion: one D step, then one G step, drawn apart ---------------------------------------------
+# GAN.step plays both moves at once. Here a second GAN, trained 150 steps, plays one round
+# twice: first with G's update switched off (D's move alone), then with D's switched off
+# (G's move alone), so that each picture shows who moves what.
+torch.manual_seed(L.seed + 1)
+demo = GAN(latent_dim=2, hidden_dim=128, image_dim=2, lr=1e-3, betas=(0.5, 0.999), stable_loss=True)
+for _ in range(150):
+    demo.step(real_batch(256, gen), torch.randn(256, 2, generator=gen), torch.randn(256, 2, generator=gen))
+
+
+def look():
+    with torch.no_grad():
+        return demo.G(fixed_z[:300]), sigmoid(demo.D(grid)).reshape(120, 120)
+
+
+def one_move(optimizer):
+    """One GAN.step with ``optimizer``'s update switched off: only the other player moves."""
+    optimizer.step = lambda grads=None: None
+    demo.step(real_batch(256, gen), torch.randn(256, 2, generator=gen), torch.randn(256, 2, generator=gen))
+    del optimizer.step                                     # its own step() again
+
+
+fakes_0, surface_0 = look()
+G_before = [p.clone() for p in demo.G.parameters()]
+one_move(demo.opt_G)                                        # D's move
+fakes_1, surface_1 = look()
+L.check("in D's move, G does not change", max((p - q).abs().max().item()
+                                              for p, q in zip(demo.G.parameters(), G_before)), 0.0, tol=0)
+D_before = [p.clone() for p in demo.D.parameters()]
+one_move(demo.opt_D)                                        # G's move
+fakes_2, surface_2 = look()
+L.check("in G's move, D does not change", max((p - q).abs().max().item()
+                                              for p, q in zip(demo.D.parameters(), D_before)), 0.0, tol=0)
+with torch.no_grad():
+    fooled = [sigmoid(demo.D(f)).mean().item() for f in (fakes_1, fakes_2)]
+print(f"D's mean verdict on the same 300 fakes, after D's move: {fooled[0]:.3f}; after G's move: {fooled[1]:.3f}\n")
+L.check("G's move raises D's verdict on the fakes (0 = it does)", 0.0 if fooled[1] > fooled[0] else 1.0, 0.0, tol=0)
+
+fig, axes = plt.subplots(1, 2, figsize=(12, 5.4), constrained_layout=True)
+change = (surface_1 - surface_0)
+limit = change.abs().max().item()
+axes[0].imshow(change, extent=(-1, 1, -1, 1), origin="lower", cmap="RdBu", vmin=-limit, vmax=limit)
+axes[0].scatter(*real_batch(300, gen).T, s=2, c="k", label="real")
+axes[0].scatter(*fakes_0.T, s=2, c="orange", label="G(z), unchanged")
+axes[0].set_title(f"D's move: its verdict changes (blue: more 'real', up to {limit:.3f})\nthe fakes stay where they are")
+axes[0].legend(loc="lower left", fontsize=8)
+axes[1].imshow(surface_2, extent=(-1, 1, -1, 1), origin="lower", cmap="RdBu", vmin=0, vmax=1, alpha=0.8)
+axes[1].scatter(*real_batch(300, gen).T, s=2, c="k", label="real")
+axes[1].scatter(*fakes_1.T, s=2, c="orange", alpha=0.3, label="G(z) before")
+axes[1].scatter(*fakes_2.T, s=2, c="orange", label="G(z) after")
+shift = fakes_2[:80] - fakes_1[:80]
+axes[1].quiver(*fakes_1[:80].T, *(shift * 10).T, color="green", angles="xy", scale_units="xy", scale=1, width=0.004)
+axes[1].set_title("G's move: the fakes step up D's slope (arrows x 10)\nD, in the background, stays as it was")
+axes[1].legend(loc="lower left", fontsize=8)
+for ax in axes:
+    ax.set(xlim=(-1, 1), ylim=(-1, 1))
+L.save(fig, "one_round_slow.png")
 
 with torch.no_grad():
     final = gan.G(fixed_z)
