@@ -66,7 +66,7 @@ class Diagnostics:
         """(name, W) for every Linear layer's weight matrix of G and D, in order."""
         for net_name, net in (("G", self.model.G), ("D", self.model.D)):
             for i, layer in enumerate(net.layers):
-                if isinstance(layer, Linear) or hasattr(layer, "W"):
+                if isinstance(layer, Linear):                   # spectral norm's too: a Linear
                     yield f"{net_name}.{i}", layer.W
 
     def gradients(self):
