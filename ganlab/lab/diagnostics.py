@@ -71,21 +71,18 @@ class Diagnostics:
 
     def gradients(self):
         """∂L_D/∂W for D's matrices (reals vs G's fakes) and ∂L_G/∂W for G's, by autograd."""
-        G, D = self.model.G, self.model.D
-        y = self.y
-        fakes = G(self.z, y) if y is not None else G(self.z)
-        judge = (lambda x: D(x, y)) if y is not None else D
-        logits_real, logits_fake = judge(self.x), judge(fakes.detach())
+        G, D, y = self.model.G, self.model.D, self.y
+        fakes = G(self.z, y)                                # labels are ignored by an unconditional net
+        logits_real, logits_fake, logits_gen = D(self.x, y), D(fakes.detach(), y), D(fakes, y)
         d_loss = bce_with_logits(logits_real, torch.ones_like(logits_real)) + \
             bce_with_logits(logits_fake, torch.zeros_like(logits_fake))
-        logits_gen = judge(fakes)
         g_loss = bce_with_logits(logits_gen, torch.ones_like(logits_gen))
-        names, Ws = zip(*self.weights())
-        d_names = [n for n in names if n.startswith("D")]
-        g_names = [n for n in names if n.startswith("G")]
-        d_grads = torch.autograd.grad(d_loss, [W for n, W in zip(names, Ws) if n.startswith("D")])
-        g_grads = torch.autograd.grad(g_loss, [W for n, W in zip(names, Ws) if n.startswith("G")])
-        return {**dict(zip(g_names, g_grads)), **dict(zip(d_names, d_grads))}
+        weights = dict(self.weights())
+        grads = {}
+        for net, loss in (("G", g_loss), ("D", d_loss)):
+            names = [n for n in weights if n.startswith(net)]
+            grads.update(zip(names, torch.autograd.grad(loss, [weights[n] for n in names])))
+        return grads
 
     def save(self, out_dir):
         """``diagnostics.json`` (the numbers, histograms of the last point) and ``diagnostics.png``."""
