@@ -219,3 +219,35 @@ def lesson(number, out, device, seed, quick, show):
         click.echo(f"error: there is no lesson {number}; the lessons are:", err=True)
         click.echo("\n".join(listing()), err=True)
         sys.exit(2)
+
+
+@main.command()
+def exercises():
+    """List the exercises: a lesson's functions to write yourself, graded against torch."""
+    from ganlab.lab.exercises import listing
+    click.echo("\n".join(listing()))
+    click.echo("\n`ganlab exercise N` writes exercise N's file; `ganlab check N FILE` grades it.")
+
+
+@main.command()
+@click.argument("number", type=int)
+@click.option("--out", default="ganlab-exercises", show_default=True, help="Folder to write the file into.")
+@click.option("--force", is_flag=True, help="Replace the file if it exists (your work in it is lost).")
+def exercise(number, out, force):
+    """Write exercise NUMBER's file: functions to complete, each with its formula and a hint."""
+    from ganlab.lab.exercises import Wrong, get, write
+    try:
+        path = write(number, out, force)
+    except (Wrong, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"exercise {number}, {get(number).title}: {path}")
+    click.echo(f"fill in the functions, then: ganlab check {number} {path}   (or: python {path})")
+
+
+@main.command()
+@click.argument("number", type=int)
+@click.argument("file", type=click.Path())
+def check(number, file):
+    """Grade FILE, your answer to exercise NUMBER: one line per function, ✓ or ✗ with a hint."""
+    from ganlab.lab.exercises import check_file
+    sys.exit(check_file(number, file, echo=click.echo))
