@@ -24,7 +24,10 @@ from ganlab.lab.plots import grid_image
 
 L = lesson.setup(__doc__, number=1)
 
-# --- 1. Rank, shape, dtype, device ------------------------------------------------------
+# %% [markdown]
+# ## 1. Rank, shape, dtype, device
+
+# %%
 scalar = torch.tensor(3.0)
 vector = torch.tensor([1.0, 2.0, 3.0])
 matrix = torch.zeros(2, 3)
@@ -32,7 +35,10 @@ for name, t in [("scalar", scalar), ("vector", vector), ("matrix", matrix)]:
     print(f"{name:7s} rank {t.dim()}  shape {tuple(t.shape)}  dtype {t.dtype}  device {t.device}")
 print()
 
-# --- 2. The data set as one tensor --------------------------------------------------------
+# %% [markdown]
+# ## 2. The data set as one tensor
+
+# %%
 data = load_dataset("mnist-sample", device=L.device)     # the 5,000 real digits shipped offline
 images = data.images                                     # (5000, 784)
 L.say(f"""
@@ -41,7 +47,10 @@ L.say(f"""
     pixel range: [{images.min().item():.1f}, {images.max().item():.1f}]
 """)
 
-# --- 3. A batch is a slice in a shuffled order -----------------------------------------------
+# %% [markdown]
+# ## 3. A batch is a slice in a shuffled order
+
+# %%
 batch = next(batches(images, batch_size=100, seed=L.seed, epoch=0))    # (100, 784)
 print(f"one batch: shape {tuple(batch.shape)}  (B = 100 images, 784 pixels each)")
 print(f"as images: shape {tuple(batch.reshape(100, 1, 28, 28).shape)}  (B, channels, height, width)\n")
@@ -58,7 +67,10 @@ ax.set(xlabel="pixel value after normalization", ylabel="count", yscale="log",
        title="Most pixels are background (-1); strokes are near +1")
 L.save(fig, "pixel_histogram.png")
 
-# --- 4. The same numbers as torchvision's per-image transforms ------------------------------
+# %% [markdown]
+# ## 4. The same numbers as torchvision's per-image transforms
+
+# %%
 from PIL import Image  # noqa: E402
 from torchvision import transforms  # noqa: E402
 
@@ -66,4 +78,5 @@ pixels = ((images[:100].cpu() + 1) * 127.5).round().to(torch.uint8).reshape(100,
 per_image = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
 theirs = torch.stack([per_image(Image.fromarray(p.numpy())) for p in pixels]).reshape(100, 784)
 L.check("normalize() matches ToTensor + Normalize", normalize(pixels), theirs, tol=1e-6)
+# %%
 L.finish()

@@ -28,7 +28,10 @@ from ganlab.linear import Linear, linear, linear_backward
 
 L = lesson.setup(__doc__, number=2)
 
-# --- 1. A layer small enough to follow by hand -----------------------------------------------
+# %% [markdown]
+# ## 1. A layer small enough to follow by hand
+
+# %%
 x = torch.tensor([[1.0, 2.0]])                       # (B=1, in=2)
 W = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]])   # (out=3, in=2)
 b = torch.tensor([0.5, 0.0, -0.5])                   # (3,)
@@ -39,7 +42,10 @@ L.say(f"""
     (unit 3: 1*1 + 2*(-1) - 0.5 = -1.5)
 """)
 
-# --- 2. Against nn.Linear, forward and backward ---------------------------------------------
+# %% [markdown]
+# ## 2. Against nn.Linear, forward and backward
+
+# %%
 for dtype, tol in [(torch.float32, 1e-5), (torch.float64, 1e-12)]:
     ours = Linear(784, 256, device=L.device, dtype=dtype)
     theirs = nn.Linear(784, 256).to(L.device, dtype)
@@ -57,7 +63,10 @@ for dtype, tol in [(torch.float32, 1e-5), (torch.float64, 1e-12)]:
     L.check(f"dL/db by hand matches autograd ({name})", grad_b, theirs.bias.grad, tol * 10)
 print()
 
-# --- 3. The initial weights --------------------------------------------------------------------
+# %% [markdown]
+# ## 3. The initial weights
+
+# %%
 fan_in = 784
 ours_W = Linear(fan_in, 256).W.detach().flatten()
 theirs_W = nn.Linear(fan_in, 256).weight.detach().flatten()
@@ -71,4 +80,5 @@ ax.set(title="Initial weights: the same uniform distribution", xlabel="weight")
 ax.legend()
 L.save(fig, "init_weights.png")
 L.check("init std matches nn.Linear's (1/sqrt(3 * 784))", ours_W.std(), bound / 3 ** 0.5, tol=2e-4)
+# %%
 L.finish()

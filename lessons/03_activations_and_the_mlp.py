@@ -29,7 +29,10 @@ from ganlab.models import Discriminator, Generator
 
 L = lesson.setup(__doc__, number=3)
 
-# --- 1. Each function and its derivative -------------------------------------------------------
+# %% [markdown]
+# ## 1. Each function and its derivative
+
+# %%
 x = torch.linspace(-4, 4, 401, dtype=torch.float64)
 ones = torch.ones_like(x)
 functions = [
@@ -53,7 +56,10 @@ for ax, (name, y, dy, torch_fn) in zip(axes, functions):
 L.save(fig, "activations.png")
 print()
 
-# --- 2. Huge inputs: why the sigmoid is written in two halves ----------------------------------------
+# %% [markdown]
+# ## 2. Huge inputs: why the sigmoid is written in two halves
+
+# %%
 big = torch.tensor([-1000.0, -100.0, 0.0, 100.0, 1000.0])
 naive = 1 / (1 + torch.exp(-big))         # exp(1000) overflows to inf; 1 / inf happens to be 0 here...
 L.say(f"""
@@ -85,7 +91,10 @@ L.check("sigmoid at |x| = 1000 matches torch", sigmoid(big), torch.sigmoid(big),
 L.check("the two halves' gradient stays finite", torch.isfinite(halves_grad).all().double(), 1.0, tol=0)
 L.check("sigmoid' = y(1 - y) matches torch's autograd, x = 0 included", ours_grad, torch_grad, tol=1e-12)
 
-# --- 3. G and D as MLPs -------------------------------------------------------------------------------
+# %% [markdown]
+# ## 3. G and D as MLPs
+
+# %%
 G, D = Generator(device=L.device), Discriminator(device=L.device)
 z = torch.randn(8, 64, device=L.device)
 x_fake = G(z)
@@ -96,4 +105,5 @@ print(f"z {tuple(z.shape)} -> G(z) {tuple(x_fake.shape)} in [{x_fake.min().item(
       f" -> D(G(z)) logits {tuple(logits.shape)}")
 print(f"parameters: G {sum(p.numel() for p in G.parameters()):,}, D {sum(p.numel() for p in D.parameters()):,}\n")
 L.check("G's tanh keeps every pixel in [-1, 1]", x_fake.abs().max().clamp(max=1), x_fake.abs().max(), tol=0)
+# %%
 L.finish()

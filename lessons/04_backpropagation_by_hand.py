@@ -48,27 +48,39 @@ def loss_of(W1, b1, W2, b2):
     return (y ** 2).mean()
 
 
-# --- 1. Forward, keeping what backward needs --------------------------------------------------
+# %% [markdown]
+# ## 1. Forward, keeping what backward needs
+
+# %%
 h1 = linear(x, W1, b1)
 a1 = tanh(h1)
 y = linear(a1, W2, b2)
 loss = (y ** 2).mean()
 print(f"loss = {loss.item():.6f}\n")
 
-# --- 2. Backward by hand, layer by layer, from the loss to the input -------------------------------
+# %% [markdown]
+# ## 2. Backward by hand, layer by layer, from the loss to the input
+
+# %%
 grad_y = 2 * y / y.numel()                          # dL/dy = 2y/10    (5, 2)
 grad_a1, grad_W2, grad_b2 = linear_backward(a1, W2, grad_y)
 grad_h1 = tanh_backward(a1, grad_a1)                # dL/dh1 = dL/da1 * (1 - a1^2)
 grad_x, grad_W1, grad_b1 = linear_backward(x, W1, grad_h1)
 
-# --- 3. Against autograd on torch's own functions ----------------------------------------------------------------------------
+# %% [markdown]
+# ## 3. Against autograd on torch's own functions
+
+# %%
 params = [p.clone().requires_grad_(True) for p in (W1, b1, W2, b2)]
 auto = torch.autograd.grad(loss_of(*params), params)
 for name, ours, theirs in zip(["dL/dW1", "dL/db1", "dL/dW2", "dL/db2"], [grad_W1, grad_b1, grad_W2, grad_b2], auto):
     L.check(f"{name} by hand matches autograd", ours, theirs, tol=1e-12)
 print()
 
-# --- 4. Against finite differences: nudge one weight, watch the loss ---------------------------------
+# %% [markdown]
+# ## 4. Against finite differences: nudge one weight, watch the loss
+
+# %%
 h = 1e-6
 for (i, j) in [(0, 0), (3, 2)]:
     plus, minus = W1.clone(), W1.clone()
@@ -79,7 +91,10 @@ for (i, j) in [(0, 0), (3, 2)]:
     L.check(f"dL/dW1[{i},{j}] matches a finite difference", grad_W1[i, j], numeric, tol=1e-8)
 print()
 
-# --- 5. ganlab's layers carry their backward with them -------------------------------------------------
+# %% [markdown]
+# ## 5. ganlab's layers carry their backward with them
+
+# %%
 net = Sequential(Linear(3, 4, dtype=dt), Tanh(), Linear(4, 2, dtype=dt))
 out = net(x)
 net.zero_grad()
@@ -88,4 +103,5 @@ W1n, b1n, W2n, b2n = [p.clone().requires_grad_(True) for p in net.parameters()]
 auto = torch.autograd.grad(loss_of(W1n, b1n, W2n, b2n), [W1n, b1n, W2n, b2n])
 for k, (p, g) in enumerate(zip(net.parameters(), auto)):
     L.check(f"Sequential.backward, parameter {k}, matches autograd", p.grad, g, tol=1e-12)
+# %%
 L.finish()

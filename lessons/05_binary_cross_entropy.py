@@ -28,7 +28,10 @@ from ganlab.losses import bce, bce_with_logits, bce_with_logits_backward
 
 L = lesson.setup(__doc__, number=5)
 
-# --- 1. Both forms against torch, on ordinary logits ----------------------------------------------------
+# %% [markdown]
+# ## 1. Both forms against torch, on ordinary logits
+
+# %%
 gen = torch.Generator().manual_seed(L.seed)
 logits = torch.randn(100, 1, generator=gen) * 3                    # (B, 1), like D's output
 targets = (torch.rand(100, 1, generator=gen) > 0.5).float()
@@ -45,7 +48,10 @@ lo = logits.clone().requires_grad_(True)
 L.check("autograd through ganlab's bce_with_logits matches torch's", ours_grad, autograd_grad, 1e-8)
 print()
 
-# --- 2. A confident mistake: D says "real" with logit 40 about a fake --------------------------------------
+# %% [markdown]
+# ## 2. A confident mistake: D says "real" with logit 40 about a fake
+
+# %%
 l = torch.tensor([[40.0]])
 zero = torch.zeros_like(l)
 naive, stable = bce(sigmoid(l), zero).item(), bce_with_logits(l, zero).item()
@@ -58,7 +64,10 @@ L.check("the stable loss of a logit-40 mistake is 40", stable, 40.0, tol=1e-5)
 L.check("the naive loss is stuck at the clamp (100), as nn.BCELoss's is", naive,
         nn.BCELoss()(torch.sigmoid(l), zero).item(), tol=1e-5)
 
-# --- 3. The picture: loss and gradient against the logit, target y = 0 ---------------------------------------
+# %% [markdown]
+# ## 3. The picture: loss and gradient against the logit, target y = 0
+
+# %%
 ls = torch.linspace(-30, 120, 601).unsqueeze(1)
 ys = torch.zeros_like(ls)
 naive_loss = torch.stack([bce(sigmoid(v), torch.zeros_like(v)) for v in ls.split(1)])
@@ -84,4 +93,5 @@ L.check("the naive gradient for a confident mistake (l = 100) is torch's: 0", na
         torch_naive, tol=0)
 L.check("the stable gradient there is sigmoid(100) - 0 = 1, as torch's", (sigmoid(ls) - ys)[ls == 100],
         torch.sigmoid(torch.tensor(100.0)), tol=1e-7)
+# %%
 L.finish()

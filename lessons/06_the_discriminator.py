@@ -30,6 +30,10 @@ images = load_dataset("mnist-sample", device=L.device).images           # (5000,
 D = Discriminator(device=L.device)
 opt = Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
 
+# %% [markdown]
+# ## 1. The same loss as the nn twin's
+
+# %%
 # The nn twin of D gives the same loss on the same batch, from the same weights.
 twin = twin_discriminator().to(L.device)
 twin.load_state_dict(D.state_dict())
@@ -40,6 +44,10 @@ theirs = torch.nn.BCELoss()(twin(x0), torch.ones(100, 1, device=L.device)) + \
     torch.nn.BCELoss()(twin(noise0), torch.zeros(100, 1, device=L.device))
 L.check("first loss matches the nn.Module discriminator with BCELoss", ours, theirs, tol=1e-5)
 
+# %% [markdown]
+# ## 2. D alone: real digits against noise
+
+# %%
 steps = 100 if L.quick else 500
 history = []
 step = 0
@@ -62,6 +70,10 @@ while step < steps:
             break
 print()
 
+# %% [markdown]
+# ## 3. What D learned
+
+# %%
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot([h[1] for h in history], label="D(x), real digits")
 ax.plot([h[2] for h in history], label="D(noise)")
@@ -70,4 +82,5 @@ ax.set(xlabel="step", ylim=(0, 1.02), title="D alone learns to tell digits from 
 ax.legend()
 L.save(fig, "discriminator_alone.png")
 L.check("D separates digits from noise (accuracy 1)", history[-1][3], 1.0, tol=0.02)
+# %%
 L.finish()

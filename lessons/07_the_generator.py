@@ -24,6 +24,10 @@ from ganlab.lab.plots import grid_image
 from ganlab.lab.twin import twin_generator
 
 L = lesson.setup(__doc__, number=7)
+# %% [markdown]
+# ## 1. Noise in, an image out
+
+# %%
 G = Generator(device=L.device)
 z = torch.randn(64, 64, device=L.device)                       # 64 noise vectors
 with torch.no_grad():
@@ -34,6 +38,10 @@ print(f"z {tuple(z.shape)} -> G(z) {tuple(x_fake.shape)}")
 print(f"untrained G: pixel mean {x_fake.mean().item():+.3f}, std {x_fake.std().item():.3f}")
 print(f"real digits: pixel mean {real.mean().item():+.3f}, std {real.std().item():.3f}\n")
 
+# %% [markdown]
+# ## 2. Untrained G beside real digits
+
+# %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 5))
 axes[0].imshow(grid_image(x_fake), cmap="gray")
 axes[0].set_title("untrained G(z): static")
@@ -43,9 +51,14 @@ for ax in axes:
     ax.axis("off")
 L.save(fig, "untrained_generator.png")
 
+# %% [markdown]
+# ## 3. Against the nn twin
+
+# %%
 twin = twin_generator().to(L.device)
 twin.load_state_dict(G.state_dict())
 with torch.no_grad():
     L.check("G(z) matches the nn.Module generator with the same weights", x_fake, twin(z), tol=1e-5)
     L.check("the same z gives the same image", G(z[:1]), G(z[:1]), tol=0)
+# %%
 L.finish()

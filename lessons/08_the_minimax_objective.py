@@ -32,7 +32,10 @@ from ganlab.objective import d_loss, g_loss_non_saturating, g_loss_saturating, v
 
 L = lesson.setup(__doc__, number=8)
 
-# --- 1. The optimal discriminator for two known densities ------------------------------------------------
+# %% [markdown]
+# ## 1. The optimal discriminator for two known densities
+
+# %%
 x = torch.linspace(-4, 6, 501, dtype=torch.float64)            # steps of 0.02: x = 1 is on the grid
 normal = lambda x, mu, s: torch.exp(-0.5 * ((x - mu) / s) ** 2) / (s * math.sqrt(2 * math.pi))  # noqa: E731
 p_data, p_g = normal(x, 0, 1), normal(x, 2, 1)
@@ -49,7 +52,10 @@ at_1 = torch.argmin((x - 1).abs())
 print(f"where the densities cross (x = {x[at_1].item():g}), D* = {D_star[at_1].item():.3f}\n")
 L.check("D* = 1/2 where p_data = p_g (x = 1)", D_star[at_1], 0.5, tol=1e-9)
 
-# --- 1b. Why D* is the best D: V against D at one point -----------------------------------------------------
+# %% [markdown]
+# ## 1b. Why D* is the best D: V against D at one point
+
+# %%
 # At each x, V collects p_data(x) log D(x) + p_g(x) log(1 - D(x)). As a function of the number
 # D(x) alone, its derivative p_data/D - p_g/(1 - D) is zero at D = p_data / (p_data + p_g).
 D_values = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
@@ -67,14 +73,20 @@ ax.legend()
 L.save(fig, "value_against_D.png")
 print()
 
-# --- 2. The equilibrium values --------------------------------------------------------------------------------
+# %% [markdown]
+# ## 2. The equilibrium values
+
+# %%
 half = torch.zeros(1000, 1, dtype=torch.float64)              # logit 0 <=> D = 1/2 everywhere
 L.check("V(D, G) at equilibrium is -2 ln 2", value(half, half), -2 * math.log(2), tol=1e-12)
 L.check("D's loss there is 2 ln 2 = 1.386", d_loss(half, half), 2 * math.log(2), tol=1e-12)
 L.check("G's non-saturating loss there is ln 2 = 0.693", g_loss_non_saturating(half), math.log(2), tol=1e-12)
 print()
 
-# --- 3. Saturating vs non-saturating: loss and gradient against D(G(z)) ----------------------------------------
+# %% [markdown]
+# ## 3. Saturating vs non-saturating: loss and gradient against D(G(z))
+
+# %%
 d_fake = torch.linspace(0.001, 0.999, 400, dtype=torch.float64)
 logits = torch.log(d_fake / (1 - d_fake)).unsqueeze(1).requires_grad_(True)    # D(G(z)) = sigmoid(logit)
 sat = torch.stack([g_loss_saturating(l) for l in logits.split(1)]).squeeze()
@@ -95,4 +107,5 @@ print(f"at D(G(z)) = 0.001: saturating gradient {g_sat[0].abs().item():.4f}, "
       f"non-saturating {g_non[0].abs().item():.4f}\n")
 L.check("the saturating gradient vanishes where D rejects the fakes", g_sat[0].abs(), 0.0, tol=2e-3)
 L.check("the non-saturating gradient is nearly 1 there", g_non[0].abs(), 1.0, tol=2e-3)
+# %%
 L.finish()

@@ -28,6 +28,10 @@ from ganlab.optim import SGD, Adam
 L = lesson.setup(__doc__, number=9)
 
 
+# %% [markdown]
+# ## 1. A narrow valley, and a descent through it
+
+# %%
 def valley(p):
     """A long narrow valley: steep across (y), shallow along (x). Minimum at (0, 0)."""
     return 0.05 * p[0] ** 2 + 2.0 * p[1] ** 2
@@ -44,6 +48,10 @@ def descend(make_optimizer, steps=150):
     return torch.stack(path)
 
 
+# %% [markdown]
+# ## 2. Three optimizers, each against torch.optim
+
+# %%
 runs = {
     "SGD (lr 0.2)": (lambda ps: SGD(ps, lr=0.2), lambda ps: torch.optim.SGD(ps, lr=0.2)),
     "SGD + momentum 0.8": (lambda ps: SGD(ps, lr=0.05, momentum=0.8), lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.8)),
@@ -60,4 +68,5 @@ for name, (ours, theirs) in runs.items():
 ax.set(title="Three optimizers in a narrow valley", xlabel="θ₁", ylabel="θ₂")
 ax.legend(fontsize=8)
 L.save(fig, "optimizers_in_a_valley.png")
+# %%
 L.finish()

@@ -92,7 +92,10 @@ L.check("ganlab and the nn twin agree on every logged number for 50 steps", ours
 gap = (ours - theirs).abs().max(dim=1).values                       # largest difference, per step
 print(f"largest difference at step 50: {gap[:50].max().item():.1e}, by step {steps}: {gap.max().item():.1e}\n")
 
-# --- Part 2: the same loop, refereed, until G draws digits -----------------------------------------------
+# %% [markdown]
+# ## Part 2: the same loop, refereed, until G draws digits
+
+# %%
 refereed_steps = 1500 if L.quick else 10000
 gan = GAN(lr=2e-4, betas=(0.5, 0.999), stable_loss=True, real_label=0.9, dropout=0.5, spectral_norm=True,
           ema=0.999, device=L.device, seed=L.seed)
@@ -138,4 +141,5 @@ axes[3].imshow(grid_image(samples), cmap="gray")
 axes[3].set_title(f"Part 2: G's samples after {refereed_steps:,} steps")
 axes[3].axis("off")
 L.save(fig, "training_loop.png")
+# %%
 L.finish()

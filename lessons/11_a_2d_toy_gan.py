@@ -78,7 +78,10 @@ fig.suptitle("Background: D's probability 'real' (blue = real, red = fake). Arro
 L.save(fig, "toy_gan.png")
 print()
 
-# --- Slow motion: one D step, then one G step, drawn apart ---------------------------------------------
+# %% [markdown]
+# ## Slow motion: one D step, then one G step, drawn apart
+
+# %%
 # GAN.step plays both moves at once. Here a second GAN, trained 150 steps, plays one round
 # twice: first with G's update switched off (D's move alone), then with D's switched off
 # (G's move alone), so that each picture shows who moves what.
@@ -141,4 +144,5 @@ with torch.no_grad():
 distance_to_ring = (final.norm(dim=1) - RADIUS).abs().mean()
 L.check("G's samples end on the ring (mean distance to it)", distance_to_ring, 0.0, tol=0.1)
 L.check("G reaches (nearly) all 8 modes", modes_covered(final), MODES, tol=2)
+# %%
 L.finish()

@@ -28,12 +28,20 @@ from ganlab.lab.sampling import generate_noise, interpolate, interpolation_figur
 from ganlab.lab.train import train
 
 L = lesson.setup(__doc__, number=12)
+# %% [markdown]
+# ## 1. Train, with diagnostics
+
+# %%
 run = L.out / "run"
 cfg = make_config(dataset="mnist-sample", steps=1500 if L.quick else 5000, log_every=100,
                   device=L.device.type, seed=L.seed, diagnostics=True)
 history = train(cfg, run, overwrite=True)
 print()
 
+# %% [markdown]
+# ## 2. The run's health
+
+# %%
 for name in ("samples.png", "losses.png", "d_outputs.png", "training.gif", "diagnostics.png"):
     print(f"figure: {run / name}")
 health = json.loads((run / "diagnostics.json").read_text())["points"][-1]
@@ -46,15 +54,18 @@ L.say(f"""
     still pass a gradient 0.2 times as large on their negative side)
 """)
 Image.open(run / "diagnostics.png").save(L.out / "diagnostics.png")
-L.figures.append("diagnostics.png")
+L.show_figure("diagnostics.png")
 gif = Image.open(run / "training.gif")
 epochs = len(list(run.glob("epoch-*.png")))
 print(f"the GIF holds {gif.n_frames} frames, one per epoch ({epochs} epochs)\n")
 
+# %% [markdown]
+# ## 3. A walk through the latent space
+
+# %%
 G, saved = load_generator(run / "checkpoint.pt")
 interpolation_figure(G, saved, seed=L.seed, out_file=L.out / "interpolation.png")
-L.figures.append("interpolation.png")
-print(f"figure: {L.out / 'interpolation.png'}")
+L.show_figure("interpolation.png")
 z0, z1 = generate_noise(saved, L.seed), generate_noise(saved, L.seed + 1)
 with torch.no_grad():
     walk = interpolate(G, z0, z1, steps=10)
@@ -62,4 +73,5 @@ with torch.no_grad():
         t = k / 9
         L.check(f"image {k} of the walk is G at torch.lerp(z0, z1, {t:.2f})", walk[k],
                 G(torch.lerp(z0, z1, t))[0], tol=1e-6)
+# %%
 L.finish()

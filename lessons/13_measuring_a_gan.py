@@ -29,9 +29,17 @@ from ganlab.lab.sampling import generate, load_generator
 from ganlab.lab.train import train
 
 L = lesson.setup(__doc__, number=13)
+# %% [markdown]
+# ## 1. The digit classifier the scores are computed with
+
+# %%
 scorer = load_scorer("mnist-sample")
 print(f"classifier accuracy on held-out digits: {scorer.accuracy:.1%}\n")
 
+# %% [markdown]
+# ## 2. Four sets of images, scored
+
+# %%
 run = L.out / "run"
 train(make_config(dataset="mnist-sample", steps=1000 if L.quick else 5000, log_every=500,
                   device=L.device.type, seed=L.seed), run, overwrite=True, log=lambda s: None)
@@ -51,6 +59,10 @@ for name, r in results.items():
           f"{r['precision']:10.3f} {r['recall']:7.3f}")
 print()
 
+# %% [markdown]
+# ## 3. What is scored
+
+# %%
 fig, axes = plt.subplots(1, 4, figsize=(16, 4.6), constrained_layout=True)
 for ax, (name, x) in zip(axes, candidates.items()):
     ax.imshow(grid_image(x[:16].clamp(-1, 1), nrow=4), cmap="gray")
@@ -59,10 +71,15 @@ for ax, (name, x) in zip(axes, candidates.items()):
 L.save(fig, "what_is_scored.png")
 print()
 
+# %% [markdown]
+# ## 4. Checks
+
+# %%
 fids = [r["fid"] for r in results.values()]
 L.check("FID ranks real < trained G < noise and collapse (0 = in order)",
         0.0 if fids[0] < fids[1] < min(fids[2], fids[3]) else 1.0, 0.0, tol=0)
 L.check("a collapsed G covers 1 digit", results["collapsed G (one digit)"]["digits_covered"], 1, tol=0)
 feats, _ = scorer.net.embed(scorer.test_images)
 L.check("the FID of a set with itself is 0", frechet_distance(feats, feats), 0.0, tol=1e-6)
+# %%
 L.finish()

@@ -81,6 +81,10 @@ STEPS = 300 if L.quick else 3000
 RECIPE = dict(lr=2e-4, betas=(0.5, 0.999), stable_loss=True, real_label=0.9, dropout=0.5, device=L.device)
 
 
+# %% [markdown]
+# ## 1. Seven runs, each with one thing changed
+
+# %%
 def no_detach_step(gan, x_real, z_d, z_g):
     """The D step without detaching G's output: D's loss also reaches G, and G steps on it."""
     x_fake = gan.G(z_d)                                          # graph kept: the mistake
@@ -118,6 +122,10 @@ FIXES = {"baseline": "+ spectral norm (last row)", "no detach": "detach G(z) in 
          "naive BCE": "BCE on logits", "beta1 = 0.9": "beta1 = 0.5", "lr too large": "lr = 2e-4",
          "D too small": "D as wide as G", "+ spectral norm": "(the cure for the baseline's memorizing D)"}
 
+# %% [markdown]
+# ## 2. Train each, and draw its curves and samples
+
+# %%
 fig, axes = plt.subplots(len(VARIANTS), 2, figsize=(9, 2.6 * len(VARIANTS)),
                          gridspec_kw={"width_ratios": [2.2, 1]})
 summary = {}
@@ -156,6 +164,10 @@ axes[0, 0].legend(loc="upper right", fontsize=8)
 axes[-1, 0].set_xlabel("step")
 L.save(fig, "failure_modes.png")
 
+# %% [markdown]
+# ## 3. The symptoms, side by side
+
+# %%
 print(f"{'run':17s} {'D(x)':>6s} {'D(G(z))':>8s} {'wobble':>7s} {'sample spread':>14s}   the fix   (last quarter of the run)")
 for name, s in summary.items():
     print(f"{name:17s} {s['D(x)']:6.3f} {s['D(G(z))']:8.3f} {s['wobble']:7.3f} {s['sample spread']:14.3f}   {FIXES[name]}")
@@ -167,4 +179,5 @@ ratio = summary["lr too large"]["wobble"] / summary["baseline"]["wobble"]
 print(f"a too-large lr's wobble is {ratio:.1f} times the baseline's")
 L.check("a too-large lr oscillates at least twice as much as the baseline (0 = it does)",
         0.0 if ratio >= 2 else 1.0, 0.0, tol=0)
+# %%
 L.finish()

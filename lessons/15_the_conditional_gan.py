@@ -38,7 +38,10 @@ from ganlab.lab.train import train
 
 L = lesson.setup(__doc__, number=15)
 
-# --- 1. The one-hot label ---------------------------------------------------------------------------------
+# %% [markdown]
+# ## 1. The one-hot label
+
+# %%
 labels = torch.tensor([3, 0, 9])
 print(one_hot(labels, 10), "\n")
 L.check("one_hot matches torch.nn.functional.one_hot", one_hot(labels, 10), F.one_hot(labels, 10), tol=0)
@@ -46,7 +49,10 @@ W = torch.randn(4, 10)
 L.check("W @ onehot(y) is column y of W", (one_hot(labels, 10) @ W.T)[0], W[:, 3], tol=1e-6)
 print()
 
-# --- 2. The conditional GAN and its nn twin, for 20 steps -----------------------------------------------------
+# %% [markdown]
+# ## 2. The conditional GAN and its nn twin, for 20 steps
+
+# %%
 # float64 so that the only difference left is rounding in the 16th digit; the twin keeps the
 # classic sigmoid + nn.BCELoss, so ours uses the same loss here (stable_loss=False)
 sizes = dict(latent_dim=64, hidden_dim=64, image_dim=784, num_classes=10, dtype=torch.float64)
@@ -68,14 +74,20 @@ for _ in range(20):
 L.check("ganlab's conditional GAN and its nn twin: losses over 20 steps", gap, 0.0, tol=1e-10)
 print()
 
-# --- 3. Train it on digits -------------------------------------------------------------------------------------
+# %% [markdown]
+# ## 3. Train it on digits
+
+# %%
 run = L.out / "run"
 cfg = make_config(dataset="mnist-sample", conditional=True, steps=1200 if L.quick else 10000,
                   ema=0.0 if L.quick else 0.999, log_every=500, device=L.device.type, seed=L.seed)
 train(cfg, run, overwrite=True)
 print(f"figure: {run / 'samples.png'}  (row k: G asked for digit k; the same noise down each column)\n")
 
-# --- 4. Does G draw what it is asked for? -----------------------------------------------------------------------
+# %% [markdown]
+# ## 4. Does G draw what it is asked for?
+
+# %%
 G, saved = load_generator(run / "checkpoint.pt")
 scorer = load_scorer("mnist-sample", log=lambda s: None)
 asked = requested_labels(saved, 1000)                       # 0, 1, ..., 9, 0, 1, ...
@@ -89,7 +101,10 @@ L.say(f"""
 L.check("G draws the asked-for digit far more often than chance (3 x 10%)",
         max(0.0, 0.3 - agreement["label_agreement"]), 0.0, tol=0)
 
-# --- 5. Variety within a digit ------------------------------------------------------------------------------
+# %% [markdown]
+# ## 5. Variety within a digit
+
+# %%
 # Agreement says nothing about variety: a G that draws one image per digit scores 100%.
 # Recall within each digit asks how much of the real 7s the generated 7s cover.
 rows = evaluate_images(generate(G, saved, 1000, seed=L.seed, labels=asked), scorer, asked, per_class=True)["per_digit"]
@@ -113,6 +128,6 @@ L.check("real held-out digits cover their class (recall within a digit above 0.8
         0.0 if mean_real > 0.8 else 1.0, 0.0, tol=0)
 
 Image.open(run / "samples.png").save(L.out / "digits_by_row.png")
-L.figures.append("digits_by_row.png")
-print(f"figure: {L.out / 'digits_by_row.png'}")
+L.show_figure("digits_by_row.png")
+# %%
 L.finish()

@@ -45,14 +45,20 @@ G = Generator(dtype=dt, generator=gen)
 D = Discriminator(dtype=dt, generator=gen)
 z = torch.randn(16, 64, generator=gen, dtype=dt)     # (B=16, 64)
 
-# --- 1. Forward: G draws, D judges ---------------------------------------------------------------
+# %% [markdown]
+# ## 1. Forward: G draws, D judges
+
+# %%
 x = G(z)                                            # (16, 784)
 logits = D(x)                                       # (16, 1)
 loss = bce_with_logits(logits, torch.ones_like(logits))
 print(f"L_G = {loss.item():.6f}   (D calls the fakes real with mean probability "
       f"{torch.sigmoid(logits).mean().item():.3f})\n")
 
-# --- 2. Backward by hand: through D to the images, then into G -------------------------------------
+# %% [markdown]
+# ## 2. Backward by hand: through D to the images, then into G
+
+# %%
 D_before = [p.clone() for p in D.parameters()]
 D.zero_grad()
 G.zero_grad()
@@ -65,7 +71,10 @@ print(f"dL/dl {tuple(grad_logits.shape)} -> dL/dx {tuple(grad_x.shape)} -> "
 L.check("D's weights have no gradient (0 = none)", float(sum(p.grad is not None for p in D.parameters())), 0.0, tol=0)
 L.check("D's weights did not move", max((p - b).abs().max().item() for p, b in zip(D.parameters(), D_before)), 0.0, tol=0)
 
-# --- 3. Against autograd on torch's own functions ---------------------------------------------------
+# %% [markdown]
+# ## 3. Against autograd on torch's own functions
+
+# %%
 # The same G and D written with torch.nn.functional, from copies of the same weights: autograd
 # differentiates them with torch's derivatives, independent of ganlab's hand-written ones.
 G_params = [p.detach().clone().requires_grad_(True) for p in G.parameters()]
@@ -90,7 +99,10 @@ for k, (p, q) in enumerate(zip(G.parameters(), G_params)):
     L.check(f"G's gradient, parameter {k}, matches autograd", p.grad, q.grad, tol=1e-12)
 print()
 
-# --- 4. Against finite differences: nudge one weight of G, watch L_G ---------------------------------
+# %% [markdown]
+# ## 4. Against finite differences: nudge one weight of G, watch L_G
+
+# %%
 h = 1e-6
 W = G.layers[0].W
 for (i, j) in [(0, 0), (100, 30)]:
@@ -105,7 +117,10 @@ for (i, j) in [(0, 0), (100, 30)]:
     L.check(f"G's dL/dW1[{i},{j}] matches a finite difference", W.grad[i, j], numeric, tol=1e-8)
 print()
 
-# --- 5. What D tells G: dL/dx as images -----------------------------------------------------------------
+# %% [markdown]
+# ## 5. What D tells G: dL/dx as images
+
+# %%
 # An untrained D has nothing to say yet. Train a fresh D for 200 steps to tell real digits
 # from these fakes (G stays frozen), and ask it again.
 images = load_dataset("mnist-sample").images                                # (5000, 784), float32
@@ -146,4 +161,5 @@ axes[2].set_title("-dL/dx through D after 200 steps on digits")
 for ax in axes:
     ax.axis("off")
 L.save(fig, "gradient_through_d.png")
+# %%
 L.finish()

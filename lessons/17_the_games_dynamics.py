@@ -103,7 +103,10 @@ for name, r in radius.items():
     print(f"  {name:32s} after {STEPS} steps {r[-1].item():7.3f}   (smallest on the way {r.min().item():.3f})")
 print()
 
-# --- Checks: the spiral's growth, and ganlab's Adam against torch's on the same game --------------------
+# %% [markdown]
+# ## Checks: the spiral's growth, and ganlab's Adam against torch's on the same game
+
+# %%
 growth = radius["simultaneous gradient steps"][1:] / radius["simultaneous gradient steps"][:-1]
 L.check("simultaneous steps multiply the distance by sqrt(1 + lr^2) each step", growth,
         torch.full_like(growth, math.sqrt(1 + LR ** 2)), tol=1e-12)
@@ -122,4 +125,5 @@ for ax, (name, path) in zip(axes, plays.items()):
     ax.legend(fontsize=7, loc="lower left")
 axes[0].set_ylabel("y (maximizes xy)")
 L.save(fig, "game_trajectories.png")
+# %%
 L.finish()

@@ -81,6 +81,26 @@ def test_site_builds_strict_with_every_kind_of_page(site):
     assert 'class="arithmatex"' in api                    # docstring math reaches MathJax
 
 
+def test_the_site_offers_every_notebook_and_exercise(site):
+    import json
+
+    from ganlab.lab.exercises import EXERCISES
+    from ganlab.lab.lessons_index import lesson_files
+    for number, path in lesson_files().items():
+        notebook = json.loads((site / "notebooks" / path.with_suffix(".ipynb").name).read_text())
+        assert notebook["cells"][0]["source"][0].startswith(f"# Lesson {number} ")
+        page = (site / "lessons" / f"{number:02d}" / "index.html").read_text()
+        assert f'href="../../notebooks/{path.with_suffix(".ipynb").name}"' in page, number
+    for number, exercise in EXERCISES.items():
+        blank = (site / "exercises" / exercise.file_name()).read_text()
+        assert "raise NotImplementedError" in blank
+        for lesson in exercise.lessons:            # the lesson page points to its exercise
+            page = (site / "lessons" / f"{lesson:02d}" / "index.html").read_text()
+            assert f"exercises/#exercise-{number}" in page, (lesson, number)
+    solutions = re.sub(r"<[^>]+>", "", (site / "exercises" / "index.html").read_text())    # the text, without tags
+    assert "torch.where(x &gt;= 0, 1 / (1 + e), e / (1 + e))" in solutions     # folded, but there
+
+
 def test_docs_build_refuses_a_folder_with_other_files(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
     result = CliRunner().invoke(main, ["docs", "--build", str(tmp_path)])
