@@ -35,6 +35,7 @@ from contextlib import nullcontext
 import torch
 
 from ganlab.augment import SIDE, DiffAugment
+from ganlab.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganlab.models import Discriminator, Generator
 from ganlab.objective import Objective
 from ganlab.optim import Adam
@@ -58,6 +59,7 @@ class GAN:
     ``gp``: $\\lambda$ of the WGAN-GP penalty (0 = off). ``spectral_norm``: D's weights
     divided by their spectral norms.
     ``generator``: draws the initial weights; ``seed``: starts D's own random numbers.
+    ``arch``: ``"mlp"``, or ``"dcgan"`` for convolutional G and D (``ganlab.dcgan``).
     """
 
     def __init__(self, *, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
@@ -65,8 +67,11 @@ class GAN:
                  g_loss="non_saturating", ema=0.0, dropout=0.0, minibatch_std=False, num_classes=0,
                  manual_backward=False, device=None, dtype=torch.float32, generator=None,
                  seed=0, loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0,
-                 r1=0.0, r1_every=1, gp=0.0, spectral_norm=False, mismatch_weight=0.5):
+                 r1=0.0, r1_every=1, gp=0.0, spectral_norm=False, mismatch_weight=0.5, arch="mlp"):
         self.objective = Objective(loss, real_label, stable_loss, g_loss)
+        if arch == "dcgan" and (num_classes or dropout or minibatch_std or spectral_norm or image_dim != 784):
+            raise ValueError("the DCGAN draws 28 x 28 images with neither labels, dropout, "
+                             "minibatch-std nor spectral norm")
         if manual_backward and (r1 or gp):
             raise ValueError("R1 and the gradient penalty need second derivatives, which the manual "
                              "backend does not write by hand; use the autograd backend for them")
@@ -76,12 +81,18 @@ class GAN:
             raise ValueError("augmentation shifts and erases 28 x 28 images: image_dim must be 784")
         self.num_classes = num_classes
         sizes = dict(hidden_dim=hidden_dim, image_dim=image_dim, num_classes=num_classes, device=device, dtype=dtype)
-        self.G = Generator(latent_dim=latent_dim, generator=generator, **sizes)
         # D's own random numbers (dropout masks, augmentations, penalty points) come from one
         # generator, saved in checkpoints, so that a resumed run is exact
         self.dropout_rng = torch.Generator(device=device or "cpu").manual_seed(seed + 3)
-        self.D = Discriminator(slope=slope, dropout=dropout, minibatch_std=minibatch_std, spectral_norm=spectral_norm,
-                               generator=generator, dropout_generator=self.dropout_rng, **sizes)
+        if arch == "dcgan":                                         # convolutions: ganlab.dcgan
+            new_G = lambda **kw: DCGANGenerator(latent_dim=latent_dim, device=device, dtype=dtype, **kw)
+            self.G = new_G(generator=generator)
+            self.D = DCGANDiscriminator(slope=slope, device=device, dtype=dtype, generator=generator)
+        else:
+            new_G = lambda **kw: Generator(latent_dim=latent_dim, **sizes, **kw)
+            self.G = new_G(generator=generator)
+            self.D = Discriminator(slope=slope, dropout=dropout, minibatch_std=minibatch_std, spectral_norm=spectral_norm,
+                                   generator=generator, dropout_generator=self.dropout_rng, **sizes)
         self.augment = DiffAugment(translation, cutout, self.dropout_rng) if translation or cutout else None
         self.opt_G = Adam(self.G.parameters(), lr=lr_g or lr, betas=betas)
         self.opt_D = Adam(self.D.parameters(), lr=lr_d or lr, betas=betas)
@@ -94,9 +105,10 @@ class GAN:
         self._step = self._manual_step if manual_backward else self._autograd_step
         self.ema = ema
         self.steps = 0                                      # steps taken, for the EMA warm-up
-        self.G_ema = Generator(latent_dim=latent_dim, **sizes) if ema else None
-        if self.G_ema:
+        self.G_ema = new_G() if ema else None
+        if self.G_ema:                      # only ever drawn from: in evaluation mode for good
             self.G_ema.load_state_dict(self.G.state_dict())
+            self.G_ema.eval()
 
     # ---- the D loss from D's logits on each batch, and its gradients -----------------------
     def fake_weights(self, n_batches):
@@ -225,6 +237,8 @@ class GAN:
         d = ema_decay(self.ema, self.steps)
         for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
             p_ema.lerp_(p, 1 - d)                                  # p_ema + (1 - d)(p - p_ema)
+        for b_ema, b in zip(self.G_ema.buffers().values(), self.G.buffers().values()):
+            b_ema.copy_(b)                                         # batch norm's statistics: G's own
 
     def sampler(self):
         """The generator to draw samples from: the averaged copy when there is one."""

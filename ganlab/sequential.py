@@ -68,9 +68,10 @@ class Sequential(Layer):
         return {f"{i}.{name}": p for i, layer in enumerate(self.layers)
                 for name, p in layer.named_parameters().items()}
 
+    def buffers(self):
+        """Every layer's buffers under its index (``"0.u"``, ``"1.running_mean"``, ...)."""
+        return {f"{i}.{name}": t for i, layer in enumerate(self.layers) for name, t in layer.buffers().items()}
+
     def named_tensors(self):
-        """``named_parameters`` and every layer's buffers (``"0.u"``, ...): all a model's state."""
-        named = self.named_parameters()
-        for i, layer in enumerate(self.layers):
-            named.update({f"{i}.{name}": t for name, t in layer.buffers().items()})
-        return named
+        """``named_parameters`` and ``buffers``: all a model's state."""
+        return self.named_parameters() | self.buffers()

@@ -28,9 +28,9 @@ def batches(dtype, device, steps=STEPS, batch=16, sizes=SMALL, seed=7, num_class
         yield tuple(t.to(device) for t in (x, z_d, z_g, *labels))
 
 
-def run(model, dtype, device):
+def run(model, dtype, device, sizes=SMALL, steps=STEPS):
     history = [{k: v.item() for k, v in model.step(*b).items()}
-               for b in batches(dtype, device, num_classes=model.num_classes)]
+               for b in batches(dtype, device, steps=steps, sizes=sizes, num_classes=model.num_classes)]
     return history, training_state(model)
 
 

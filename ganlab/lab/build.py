@@ -8,6 +8,7 @@ benchmarks all build through here.
 """
 import torch
 
+from ganlab.dcgan import DCGANGenerator
 from ganlab.gan import GAN
 from ganlab.lab.twin import TwinGAN
 from ganlab.models import Generator
@@ -24,7 +25,7 @@ def build_model(cfg, device="cpu"):
     """The model ``cfg`` describes, on ``device``, freshly initialized."""
     common = dict(**sizes(cfg), slope=cfg.slope, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
                   real_label=cfg.real_label, g_loss=cfg.g_loss, ema=cfg.ema, dropout=cfg.dropout,
-                  minibatch_std=cfg.minibatch_std, device=device, dtype=DTYPES[cfg.dtype])
+                  minibatch_std=cfg.minibatch_std, device=device, dtype=DTYPES[cfg.dtype], arch=cfg.arch)
     if cfg.backend == "nn":
         if cfg.stable_loss:
             raise ValueError("the nn backend keeps the classic Sigmoid + BCELoss; "
@@ -43,4 +44,6 @@ def build_model(cfg, device="cpu"):
 def build_generator(cfg, device="cpu", dtype=torch.float32):
     """A generator of ``cfg``'s sizes, for its weights to be loaded from a checkpoint
     (samples are drawn in float32, whatever precision the run trained in)."""
+    if cfg.arch == "dcgan":
+        return DCGANGenerator(latent_dim=cfg.latent_dim, device=device, dtype=dtype)
     return Generator(**sizes(cfg), device=device, dtype=dtype)

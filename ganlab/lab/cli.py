@@ -2,6 +2,7 @@
 import functools
 import sys
 import warnings
+from pathlib import Path
 
 import click
 
@@ -77,6 +78,7 @@ def main(ctx):
 @click.option("--gp", type=float, help="WGAN-GP penalty weight lambda [default: 10 with --loss wgan-gp, else 0].")
 @click.option("--spectral-norm/--no-spectral-norm", default=None,
               help="Divide D's weights by their spectral norms [default: on; classic and --conditional off].")
+@click.option("--arch", type=click.Choice(["mlp", "dcgan"]), help="G and D of Linear layers, or convolutional (DCGAN) [default: mlp].")
 @click.option("--latent-dim", type=int, help="Size of the noise vector z [default: 64].")
 @click.option("--hidden-dim", type=int, help="Units per hidden layer [default: 256].")
 @click.option("--dropout", type=float, help="Dropout in D's hidden layers [default: 0.5; classic 0].")
@@ -204,21 +206,38 @@ def docs(site_dir, port):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--quick/--full", default=True, help="Lessons that train: a short run (default) or the full one.")
 @click.option("--show", is_flag=True, help="Also open the figures, where a display exists.")
+@click.option("--notebook", "notebook_dir", is_flag=False, flag_value="ganlab-notebooks", default=None, metavar="[DIR]",
+              help="Instead of running it, write the lesson as a Jupyter notebook into DIR [default: ganlab-notebooks].")
 @friendly_errors
-def lesson(number, out, device, seed, quick, show):
-    """Run lesson NUMBER (see `ganlab lessons`)."""
+def lesson(number, out, device, seed, quick, show, notebook_dir):
+    """Run lesson NUMBER (see `ganlab lessons`), or write it as a notebook."""
     from ganlab.device import get_device
     from ganlab.lab.lessons_index import listing, run_lesson
-    get_device(device)                                  # a clear error for cuda without a GPU
-    args = ["--device", device, "--seed", str(seed), "--quick" if quick else "--full"]
-    args += ["--out", out] if out else []
-    args += ["--show"] if show else []
     try:
+        if notebook_dir is not None:
+            write_lesson_notebook(number, notebook_dir)
+            return
+        get_device(device)                              # a clear error for cuda without a GPU
+        args = ["--device", device, "--seed", str(seed), "--quick" if quick else "--full"]
+        args += ["--out", out] if out else []
+        args += ["--show"] if show else []
         run_lesson(number, args)
     except KeyError:
         click.echo(f"error: there is no lesson {number}; the lessons are:", err=True)
         click.echo("\n".join(listing()), err=True)
         sys.exit(2)
+
+
+def write_lesson_notebook(number, folder):
+    from ganlab.lab.lessons_index import lesson_files
+    from ganlab.lab.notebook import write_notebook
+    if number in lesson_files():
+        target = Path(folder) / lesson_files()[number].with_suffix(".ipynb").name
+        if target.exists():
+            raise click.ClickException(f"{target} already exists (your edits?): remove it, "
+                                       "or choose another folder with --notebook DIR")
+    path = write_notebook(number, folder)
+    click.echo(f"notebook: {path}   (open it with `jupyter lab {path}`, or upload it to Colab)")
 
 
 @main.command()

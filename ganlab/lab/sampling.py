@@ -18,7 +18,7 @@ def load_generator(path):
         G.load_state_dict(ckpt["model"].get("G_ema") or ckpt["model"]["G"])
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{path} does not match a ganlab generator: {err}") from err
-    return G, cfg
+    return G.eval(), cfg                        # to draw from: batch norm uses its running statistics
 
 
 @torch.no_grad()

@@ -227,15 +227,26 @@ def fixed_noise(cfg, dtype, device):
 
 
 @torch.no_grad()
+def draw(model, z, y):
+    """The sampler's images for noise ``z`` (and labels ``y``), drawn in evaluation mode:
+    dropout off, batch norm with its running statistics."""
+    G = model.sampler()
+    training = G.training
+    images = G.eval()(z, y)
+    G.train(training)
+    return images
+
+
+@torch.no_grad()
 def _epoch_grid(model, fixed_z, fixed_y, out, epoch):
-    images = model.sampler()(fixed_z, fixed_y)
+    images = draw(model, fixed_z, fixed_y)
     save_grid(images, out / f"epoch-{epoch:03d}.png", nrow=GRID_COLUMNS)
     return images
 
 
 @torch.no_grad()
 def _write_figures(model, fixed_z, fixed_y, out, history, equilibrium):
-    save_grid(model.sampler()(fixed_z, fixed_y), out / "samples.png", nrow=GRID_COLUMNS)
+    save_grid(draw(model, fixed_z, fixed_y), out / "samples.png", nrow=GRID_COLUMNS)
     (out / "history.json").write_text(json.dumps(history, indent=1))
     if history:
         plot_history(history, out, equilibrium)

@@ -49,22 +49,60 @@ def twin_discriminator(image_dim=784, hidden_dim=256, slope=0.2, dropout=0.0, nu
     )
 
 
+def twin_dcgan_generator(latent_dim=64, channels=(64, 128)):
+    c1, c2 = channels
+    return dcgan_init(LabelledSequential(
+        nn.Unflatten(1, (latent_dim, 1, 1)),
+        nn.ConvTranspose2d(latent_dim, c2, 7, bias=False), nn.BatchNorm2d(c2), nn.ReLU(),
+        nn.ConvTranspose2d(c2, c1, 4, 2, 1, bias=False), nn.BatchNorm2d(c1), nn.ReLU(),
+        nn.ConvTranspose2d(c1, 1, 4, 2, 1), nn.Tanh(), nn.Flatten(),
+    ))
+
+
+def twin_dcgan_discriminator(slope=0.2, channels=(64, 128)):
+    c1, c2 = channels
+    return dcgan_init(LabelledSequential(
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, c1, 4, 2, 1), nn.LeakyReLU(slope),
+        nn.Conv2d(c1, c2, 4, 2, 1), nn.LeakyReLU(slope), nn.Flatten(),
+        nn.Linear(c2 * 7 * 7, 1), nn.Sigmoid(),
+    ))
+
+
+def dcgan_init(net):
+    """The DCGAN paper's initialization: weights N(0, 0.02²), batch-norm scales N(1, 0.02²), biases 0."""
+    for module in net.modules():
+        if isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(module.weight, 0.0, 0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.BatchNorm1d | nn.BatchNorm2d):
+            nn.init.normal_(module.weight, 1.0, 0.02)
+            nn.init.zeros_(module.bias)
+    return net
+
+
 class TwinGAN:
     """The classic GAN with ``nn`` modules: D ends in a Sigmoid and is trained with BCELoss."""
 
     def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
                  lr=2e-4, betas=(0.9, 0.999), real_label=1.0, g_loss="non_saturating",
-                 ema=0.0, dropout=0.0, minibatch_std=False, num_classes=0, device=None, dtype=torch.float32):
+                 ema=0.0, dropout=0.0, minibatch_std=False, num_classes=0, device=None, dtype=torch.float32,
+                 arch="mlp"):
         if minibatch_std:
             raise ValueError("the nn twin is the classic GAN: no minibatch standard deviation")
         self.num_classes = num_classes
-        self.G = twin_generator(latent_dim, hidden_dim, image_dim, num_classes).to(device, dtype)
-        self.D = twin_discriminator(image_dim, hidden_dim, slope, dropout, num_classes).to(device, dtype)
+        if arch == "dcgan":
+            self.G = twin_dcgan_generator(latent_dim).to(device, dtype)
+            self.D = twin_dcgan_discriminator(slope).to(device, dtype)
+        else:
+            self.G = twin_generator(latent_dim, hidden_dim, image_dim, num_classes).to(device, dtype)
+            self.D = twin_discriminator(image_dim, hidden_dim, slope, dropout, num_classes).to(device, dtype)
         self.criterion = nn.BCELoss()
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas)
         self.real_label, self.g_loss_kind, self.ema = real_label, g_loss, ema
-        self.G_ema = copy.deepcopy(self.G) if ema else None
+        self.G_ema = copy.deepcopy(self.G).eval() if ema else None
         self.steps = 0
 
     def step(self, x_real, z_d, z_g, y_real=None, y_d=None, y_g=None, y_wrong=None):
@@ -101,6 +139,8 @@ class TwinGAN:
             with torch.no_grad():
                 for p_ema, p in zip(self.G_ema.parameters(), self.G.parameters()):
                     p_ema.lerp_(p, 1 - d)
+                for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
+                    b_ema.copy_(b)
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),
                 "d_real": d_real.mean().detach(), "d_fake": d_fake.mean().detach()}
 

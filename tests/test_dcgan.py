@@ -1,0 +1,94 @@
+"""The DCGAN: ganlab's convolutional G and D against their nn twin, layer by layer and
+step by step (autograd and hand-written backward), float32 and float64."""
+import pytest
+import torch
+
+from ganlab.dcgan import DCGANDiscriminator, DCGANGenerator
+from ganlab.gan import GAN
+from ganlab.lab.twin import TwinGAN, twin_dcgan_discriminator, twin_dcgan_generator
+from parity import DEVICES, DTYPES, assert_close
+from test_gan import TWIN_TOL, max_diff, run
+
+LATENT = 8
+SIZES = dict(latent_dim=LATENT, image_dim=784)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_g_and_d_match_the_nn_twin_forward_and_by_hand_backward(dtype, device):
+    gen = torch.Generator().manual_seed(0)
+    G = DCGANGenerator(latent_dim=LATENT, device=device, dtype=dtype, generator=gen)
+    D = DCGANDiscriminator(device=device, dtype=dtype, generator=gen)
+    G_twin, D_twin = twin_dcgan_generator(LATENT).to(device, dtype), twin_dcgan_discriminator().to(device, dtype)
+    G_twin.load_state_dict(G.state_dict())
+    D_twin.load_state_dict(D.state_dict())
+    z = torch.randn(6, LATENT, generator=gen).to(device, dtype)
+    x = G(z)
+    x_twin = G_twin(z)
+    assert x.shape == (6, 784)
+    assert_close(x, x_twin, dtype, scale=10)
+    logits = D(x.detach())
+    assert_close(torch.sigmoid(logits), D_twin(x_twin.detach()), dtype, scale=10)
+
+    # backward by hand, from a loss on D's logit, through D into G, against autograd on the twin
+    g = torch.randn(6, 1, generator=gen).to(device, dtype)
+    twin_logits = D_twin[:-1](x_twin)                       # the twin without its Sigmoid
+    twin_logits.backward(g)
+    with torch.no_grad():
+        grad_x = D.backward(g)
+        G.backward(grad_x, input_grad=False)
+    for ours, theirs in ((G, G_twin), (D, D_twin)):
+        for (name, p), q in zip(ours.named_parameters().items(), theirs.parameters()):
+            assert_close(p.grad, q.grad, dtype, scale=100), name
+    for name, buffer in G.buffers().items():                 # batch norm's running statistics
+        assert_close(buffer.to(dtype) if buffer.is_floating_point() else buffer,
+                     G_twin.state_dict()[name], dtype, scale=10)
+
+
+def dcgan_twins(dtype, device, manual, **recipe):
+    ours = GAN(latent_dim=LATENT, arch="dcgan", manual_backward=manual, device=device, dtype=dtype,
+               generator=torch.Generator().manual_seed(2), **recipe)
+    recipe.pop("stable_loss", None)
+    theirs = TwinGAN(latent_dim=LATENT, arch="dcgan", device=device, dtype=dtype, **recipe)
+    theirs.G.load_state_dict(ours.G.state_dict())
+    theirs.D.load_state_dict(ours.D.state_dict())
+    if ours.G_ema:
+        theirs.G_ema.load_state_dict(ours.G_ema.state_dict())
+    return ours, theirs
+
+
+RECIPES = {"classic": dict(stable_loss=False, betas=(0.9, 0.999), lr=2e-4),
+           "smoothed+ema": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, real_label=0.9, ema=0.99)}
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("manual", [False, True], ids=["autograd", "manual"])
+@pytest.mark.parametrize("recipe", list(RECIPES))
+def test_the_dcgan_matches_its_nn_twin_for_10_steps(recipe, manual, dtype, device):
+    ours, theirs = dcgan_twins(dtype, device, manual, **RECIPES[recipe])
+    G_initial = ours.G.state_dict()
+    hist_ours, state_ours = run(ours, dtype, device, SIZES, steps=10)
+    hist_theirs, state_theirs = run(theirs, dtype, device, SIZES, steps=10)
+    tol = 10 * TWIN_TOL[dtype]                              # convolutions add up more numbers
+    for a, b in zip(hist_ours, hist_theirs):
+        for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+            assert a[key] == pytest.approx(b[key], abs=tol), key
+    for part in ("G", "D") + (("G_ema",) if ours.G_ema else ()):
+        assert max_diff(state_ours[part], state_theirs[part]) < tol, part
+    assert max_diff(state_ours["G"], G_initial) > 100 * tol
+
+
+def test_samples_are_drawn_with_the_running_statistics():
+    gan = GAN(latent_dim=LATENT, arch="dcgan", ema=0.9, generator=torch.Generator().manual_seed(3))
+    for _ in range(3):
+        gan.step(torch.rand(8, 784) * 2 - 1, torch.randn(8, LATENT), torch.randn(8, LATENT))
+    assert torch.equal(gan.G_ema.layers[2].running_mean, gan.G.layers[2].running_mean)   # copied, not averaged
+    z = torch.randn(5, LATENT)
+    with torch.no_grad():                           # in evaluation mode an image does not depend on its batch
+        assert_close(gan.G_ema(z)[:1], gan.G_ema(z[:1]), torch.float32)
+
+
+def test_the_dcgan_refuses_what_it_does_not_have():
+    with pytest.raises(ValueError, match="DCGAN"):
+        GAN(arch="dcgan", num_classes=10)
