@@ -105,3 +105,30 @@ def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(synthetic_d
     with pytest.raises(TrainingDiverged, match="step 20"):
         train(make_config(steps=30, **{**tiny, "log_every": 100}), tmp_path, overwrite=True, log=lambda s: None)
     assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 10
+
+
+@pytest.mark.parametrize("backend,recipe", [("manual", "ganlab"), ("nn", "classic")])
+def test_a_dcgan_run_resumes_exactly_and_its_checkpoint_draws_samples(synthetic_data, tiny, tmp_path, backend, recipe):
+    from ganlab.dcgan import DCGANGenerator
+    from ganlab.lab.sampling import generate, load_generator
+
+    def cfg(steps):
+        return make_config(recipe, arch="dcgan", steps=steps, backend=backend, **{**tiny, "batch_size": 10})
+    train(cfg(12), tmp_path / "whole", log=lambda s: None)
+    train(cfg(7), tmp_path / "split", log=lambda s: None)
+    train(cfg(12), tmp_path / "split", resume=True, log=lambda s: None)
+    assert_same_weights(weights(tmp_path / "whole/checkpoint.pt"), weights(tmp_path / "split/checkpoint.pt"))
+    assert any("running_mean" in k for k in weights(tmp_path / "whole/checkpoint.pt"))   # batch norm's state is saved
+    G, saved = load_generator(tmp_path / "whole/checkpoint.pt")
+    assert isinstance(G, DCGANGenerator) and not G.training
+    images = generate(G, saved, 4, seed=0)
+    assert images.shape == (4, 784) and images.abs().max() <= 1
+    z = torch.randn(4, saved.latent_dim)
+    with torch.no_grad():                               # evaluation mode: one image, as in a batch
+        torch.testing.assert_close(G(z[:1]), G(z)[:1])
+
+
+def test_a_dcgan_refuses_what_it_does_not_have():
+    from ganlab.lab.config import validate
+    with pytest.raises(ValueError, match="--arch dcgan takes none of"):
+        validate(make_config(arch="dcgan", conditional=True))

@@ -47,6 +47,7 @@ EXERCISES = {e.number: e for e in [
     Exercise(5, "One Adam step", (9,), "05_adam.py", "adam"),
     Exercise(6, "G's gradient through a frozen D", (16,), "06_generators_gradient.py", "generators_gradient"),
     Exercise(7, "One full GAN step by hand", (10, 16), "07_gan_step.py", "gan_step"),
+    Exercise(8, "A convolution as unfold + one matrix multiply", (18,), "08_convolution.py", "convolution"),
 ]}
 
 
