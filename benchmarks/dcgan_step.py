@@ -1,0 +1,70 @@
+"""Time one DCGAN training step (batch 100, 28 x 28 digits) three ways, in one run.
+
+    nn-twin    the DCGAN of nn.Conv2d / nn.ConvTranspose2d / nn.BatchNorm2d (ganlab.lab.twin),
+               on PyTorch's own convolution kernels, autograd, torch.optim.Adam
+    ganlab     ganlab's DCGAN: convolutions as unfold + matmul, autograd through them
+    manual     ganlab's DCGAN with every backward written by hand
+
+All three take the same steps from the same weights (tests/test_dcgan.py). The paths take
+turns, --repeat times, each timing --steps steps after --warmup; each path's median is
+reported, with its ratio to the nn twin, and the MLP GAN's step beside them for scale.
+
+    python benchmarks/dcgan_step.py [--device cpu|cuda] [--steps 20] [--repeat 3]
+"""
+import argparse
+import statistics
+import time
+
+import torch
+
+from ganlab.gan import GAN
+from ganlab.lab.twin import TwinGAN
+
+BATCH, LATENT = 100, 64
+
+
+def make(path, device):
+    if path == "nn-twin":
+        return TwinGAN(latent_dim=LATENT, arch="dcgan", betas=(0.5, 0.999), device=device)
+    if path == "mlp":
+        return GAN(latent_dim=LATENT, betas=(0.5, 0.999), device=device)
+    return GAN(latent_dim=LATENT, arch="dcgan", betas=(0.5, 0.999), manual_backward=path == "manual", device=device)
+
+
+def seconds_per_step(model, device, steps, warmup):
+    gen = torch.Generator(device=device).manual_seed(0)
+    x = torch.rand(BATCH, 784, device=device, generator=gen) * 2 - 1
+    noise = lambda: torch.randn(BATCH, LATENT, device=device, generator=gen)    # noqa: E731
+    for i in range(warmup + steps):
+        if i == warmup:
+            if device == "cuda":
+                torch.cuda.synchronize()
+            start = time.perf_counter()
+        model.step(x, noise(), noise())
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - start) / steps
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    paths = ("nn-twin", "ganlab", "manual", "mlp")
+    times = {p: [] for p in paths}
+    for _ in range(args.repeat):
+        for path in paths:
+            times[path].append(seconds_per_step(make(path, args.device), args.device, args.steps, args.warmup))
+    base = statistics.median(times["nn-twin"])
+    print(f"{'path':10s} {'s/step':>8s} {'x nn-twin':>10s}   ({args.device}, {torch.get_num_threads()} threads, batch {BATCH})")
+    for path in paths:
+        t = statistics.median(times[path])
+        label = "mlp (GAN)" if path == "mlp" else path
+        print(f"{label:10s} {t:8.3f} {t / base:10.2f}")
+
+
+if __name__ == "__main__":
+    main()
