@@ -148,11 +148,13 @@ def sample(checkpoint, n, seed, out_file, digit, interpolate):
 @click.option("--dataset", default="mnist-sample", show_default=True)
 @click.option("--data-dir", default=None)
 @click.option("--out", "out_dir", default="ganlab-out/compare", show_default=True)
+@click.option("--arch", type=click.Choice(["mlp", "dcgan"]), default="mlp", show_default=True,
+              help="The MLP GAN or the DCGAN, each against its nn twin.")
 @friendly_errors
-def compare(steps, device, dataset, data_dir, out_dir):
+def compare(steps, device, dataset, data_dir, out_dir, arch):
     """Run ganlab's GAN and the nn twin side by side and report how far apart they are."""
     from ganlab.lab.compare import compare_twins
-    report = compare_twins(steps, device, dataset, data_dir, out_dir)
+    report = compare_twins(steps, device, dataset, data_dir, out_dir, arch=arch)
     for line in report:
         click.echo(line)
 

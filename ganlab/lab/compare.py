@@ -35,10 +35,11 @@ def timed_step(model, batch, device):
 
 
 def compare_twins(steps=200, device="auto", dataset="mnist-sample", data_dir=None,
-                  out_dir="ganlab-out/compare", backend="autograd"):
-    """Run both for ``steps`` steps with the classic recipe; return the report's lines."""
+                  out_dir="ganlab-out/compare", backend="autograd", arch="mlp"):
+    """Run both for ``steps`` steps with the classic recipe (``arch``: its MLP or its DCGAN);
+    return the report's lines."""
     device = get_device(device)
-    cfg = make_config("classic", backend=backend, dataset=dataset, device=device.type)
+    cfg = make_config("classic", backend=backend, dataset=dataset, device=device.type, arch=arch)
     set_seed(cfg.seed)
     data = load_dataset(dataset, data_dir, device)
     ours, theirs = twin_models(cfg, device)
@@ -68,7 +69,7 @@ def compare_twins(steps=200, device="auto", dataset="mnist-sample", data_dir=Non
     plot_path = _overlay_plot(history, Path(out_dir) / "compare.png")
     ms = {k: 1000 * v / steps for k, v in seconds.items()}
     return [
-        f"ganlab ({backend}) vs nn twin: {steps} steps on {device}, same weights, batches and noise",
+        f"ganlab ({backend}, {arch}) vs nn twin: {steps} steps on {device}, same weights, batches and noise",
         "largest differences over the run:",
         *[f"  {k:7s} {v:.2e}" for k, v in stat_diff.items()],
         f"  params  {param_diff:.2e}  (largest |weight difference| at the end)",
