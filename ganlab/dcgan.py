@@ -32,6 +32,11 @@ SIDE = 28
 CHANNELS = (64, 128)            # feature maps at 14 × 14 and at 7 × 7
 
 
+def dcgan_channels(hidden_dim=256):
+    """The feature maps at 14 × 14 and 7 × 7 for a width of ``hidden_dim``: (64, 128) for 256."""
+    return hidden_dim // 4, hidden_dim // 2
+
+
 class Reshape(Layer):
     """Each row of the batch as a tensor of ``shape``: (B, 6272) -> (B, 128, 7, 7), and back."""
 

@@ -35,7 +35,7 @@ from contextlib import nullcontext
 import torch
 
 from ganlab.augment import SIDE, DiffAugment
-from ganlab.dcgan import DCGANDiscriminator, DCGANGenerator
+from ganlab.dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_channels
 from ganlab.models import Discriminator, Generator
 from ganlab.objective import Objective
 from ganlab.optim import Adam
@@ -84,10 +84,11 @@ class GAN:
         # D's own random numbers (dropout masks, augmentations, penalty points) come from one
         # generator, saved in checkpoints, so that a resumed run is exact
         self.dropout_rng = torch.Generator(device=device or "cpu").manual_seed(seed + 3)
-        if arch == "dcgan":                                         # convolutions: ganlab.dcgan
-            new_G = lambda **kw: DCGANGenerator(latent_dim=latent_dim, device=device, dtype=dtype, **kw)
+        if arch == "dcgan":                 # convolutions (ganlab.dcgan), hidden_dim/4 and /2 feature maps
+            channels = dcgan_channels(hidden_dim)
+            new_G = lambda **kw: DCGANGenerator(latent_dim=latent_dim, channels=channels, device=device, dtype=dtype, **kw)
             self.G = new_G(generator=generator)
-            self.D = DCGANDiscriminator(slope=slope, device=device, dtype=dtype, generator=generator)
+            self.D = DCGANDiscriminator(channels=channels, slope=slope, device=device, dtype=dtype, generator=generator)
         else:
             new_G = lambda **kw: Generator(latent_dim=latent_dim, **sizes, **kw)
             self.G = new_G(generator=generator)

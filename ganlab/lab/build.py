@@ -8,7 +8,7 @@ benchmarks all build through here.
 """
 import torch
 
-from ganlab.dcgan import DCGANGenerator
+from ganlab.dcgan import DCGANGenerator, dcgan_channels
 from ganlab.gan import GAN
 from ganlab.lab.twin import TwinGAN
 from ganlab.models import Generator
@@ -45,5 +45,5 @@ def build_generator(cfg, device="cpu", dtype=torch.float32):
     """A generator of ``cfg``'s sizes, for its weights to be loaded from a checkpoint
     (samples are drawn in float32, whatever precision the run trained in)."""
     if cfg.arch == "dcgan":
-        return DCGANGenerator(latent_dim=cfg.latent_dim, device=device, dtype=dtype)
+        return DCGANGenerator(latent_dim=cfg.latent_dim, channels=dcgan_channels(cfg.hidden_dim), device=device, dtype=dtype)
     return Generator(**sizes(cfg), device=device, dtype=dtype)

@@ -18,7 +18,7 @@ class Config:
     # model sizes: the classic MNIST GAN's
     arch: str = "mlp"               # mlp | dcgan: G and D of Linear layers, or of convolutions (ganlab.dcgan)
     latent_dim: int = 64            # numbers in the noise vector z
-    hidden_dim: int = 256           # units in each hidden layer of G and D
+    hidden_dim: int = 256           # units in each hidden layer of G and D (DCGAN: hidden/4 and hidden/2 feature maps)
     image_dim: int = 784            # 28 x 28 pixels, flattened
     slope: float = 0.2              # LeakyReLU slope in D
     # optimization

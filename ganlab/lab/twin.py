@@ -92,9 +92,10 @@ class TwinGAN:
         if minibatch_std:
             raise ValueError("the nn twin is the classic GAN: no minibatch standard deviation")
         self.num_classes = num_classes
-        if arch == "dcgan":
-            self.G = twin_dcgan_generator(latent_dim).to(device, dtype)
-            self.D = twin_dcgan_discriminator(slope).to(device, dtype)
+        if arch == "dcgan":                     # hidden_dim / 4 and / 2 feature maps, as ganlab.dcgan
+            channels = (hidden_dim // 4, hidden_dim // 2)
+            self.G = twin_dcgan_generator(latent_dim, channels).to(device, dtype)
+            self.D = twin_dcgan_discriminator(slope, channels).to(device, dtype)
         else:
             self.G = twin_generator(latent_dim, hidden_dim, image_dim, num_classes).to(device, dtype)
             self.D = twin_discriminator(image_dim, hidden_dim, slope, dropout, num_classes).to(device, dtype)
