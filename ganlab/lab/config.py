@@ -159,8 +159,10 @@ def validate(cfg):
          "--compile applies to ganlab's own backends (autograd, manual), not to the nn twin"),
         (cfg.log_every > 0, "--log-every must be positive"),
         (cfg.arch in ("mlp", "dcgan"), f"unknown architecture {cfg.arch!r}: choose mlp or dcgan"),
-        (cfg.arch != "dcgan" or not (cfg.conditional or cfg.dropout or cfg.minibatch_std or cfg.spectral_norm),
-         "--arch dcgan takes none of --conditional, --dropout, --minibatch-std, --spectral-norm"),
+        (cfg.arch != "dcgan" or not (cfg.conditional or cfg.dropout or cfg.minibatch_std or cfg.spectral_norm
+                                     or cfg.compile or cfg.diagnostics),
+         "--arch dcgan takes none of --conditional, --dropout, --minibatch-std, --spectral-norm, --compile, "
+         "--diagnostics"),
     ]
     for ok, message in checks:
         if not ok:

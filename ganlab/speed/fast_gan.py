@@ -21,6 +21,7 @@ import torch
 
 from ganlab.dropout import Dropout
 from ganlab.gan import ema_decay
+from ganlab.models import Discriminator
 from ganlab.speed.drawn_ahead import DrawnAhead
 from ganlab.speed.foreach_adam import ForeachAdam
 
@@ -35,6 +36,8 @@ class FastGAN:
         if gan.r1 or gan.gp:
             raise ValueError("R1 and the gradient penalty cannot be compiled: they take a "
                              "gradient of a gradient, which the compiled step does not trace")
+        if not isinstance(gan.D, Discriminator):
+            raise ValueError("the compiled step is the MLP GAN's: the DCGAN runs eagerly for now")
         self.gan = gan
         gan.opt_D = ForeachAdam.like(gan.opt_D, counted_ahead=True)
         gan.opt_G = ForeachAdam.like(gan.opt_G, counted_ahead=True)

@@ -130,5 +130,6 @@ def test_a_dcgan_run_resumes_exactly_and_its_checkpoint_draws_samples(synthetic_
 
 def test_a_dcgan_refuses_what_it_does_not_have():
     from ganlab.lab.config import validate
-    with pytest.raises(ValueError, match="--arch dcgan takes none of"):
-        validate(make_config(arch="dcgan", conditional=True))
+    for option in ("conditional", "compile", "diagnostics"):
+        with pytest.raises(ValueError, match="--arch dcgan takes none of"):
+            validate(make_config(arch="dcgan", **{option: True}))
