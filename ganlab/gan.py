@@ -30,6 +30,7 @@ The gradients come either from autograd or from the hand-written backward passes
 every layer (``manual_backward=True``); both give the same numbers. ``ganlab.speed``
 wraps this class to run the same step compiled into one graph.
 """
+import copy
 from contextlib import nullcontext
 
 import torch
@@ -86,12 +87,10 @@ class GAN:
         self.dropout_rng = torch.Generator(device=device or "cpu").manual_seed(seed + 3)
         if arch == "dcgan":                 # convolutions (ganlab.dcgan), hidden_dim/4 and /2 feature maps
             channels = dcgan_channels(hidden_dim)
-            new_G = lambda **kw: DCGANGenerator(latent_dim=latent_dim, channels=channels, device=device, dtype=dtype, **kw)
-            self.G = new_G(generator=generator)
+            self.G = DCGANGenerator(latent_dim=latent_dim, channels=channels, device=device, dtype=dtype, generator=generator)
             self.D = DCGANDiscriminator(channels=channels, slope=slope, device=device, dtype=dtype, generator=generator)
         else:
-            new_G = lambda **kw: Generator(latent_dim=latent_dim, **sizes, **kw)
-            self.G = new_G(generator=generator)
+            self.G = Generator(latent_dim=latent_dim, generator=generator, **sizes)
             self.D = Discriminator(slope=slope, dropout=dropout, minibatch_std=minibatch_std, spectral_norm=spectral_norm,
                                    generator=generator, dropout_generator=self.dropout_rng, **sizes)
         self.augment = DiffAugment(translation, cutout, self.dropout_rng) if translation or cutout else None
@@ -106,10 +105,8 @@ class GAN:
         self._step = self._manual_step if manual_backward else self._autograd_step
         self.ema = ema
         self.steps = 0                                      # steps taken, for the EMA warm-up
-        self.G_ema = new_G() if ema else None
-        if self.G_ema:                      # only ever drawn from: in evaluation mode for good
-            self.G_ema.load_state_dict(self.G.state_dict())
-            self.G_ema.eval()
+        # a copy of G, only ever drawn from: in evaluation mode for good
+        self.G_ema = copy.deepcopy(self.G).eval() if ema else None
 
     # ---- the D loss from D's logits on each batch, and its gradients -----------------------
     def fake_weights(self, n_batches):
