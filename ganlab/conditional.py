@@ -10,6 +10,16 @@ $$G(z \mid y) = G\bigl([\,z,\ \mathrm{onehot}(y)\,]\bigr), \qquad
 so G's first Linear layer has ``latent_dim + num_classes`` inputs and D's has
 ``image_dim + num_classes``. D now judges "is this a real *7*?", and the only way for G to
 fool it is to draw the digit it was asked for.
+
+A *projection* discriminator (Miyato & Koyama 2018) reads the label differently: D's
+features $\phi(x)$ (its last hidden layer, H numbers) meet a learned vector $V_y$ per class,
+row $y$ of $V$ (C × H), in an inner product added to D's logit:
+
+$$D(x \mid y) = \psi\bigl(\phi(x)\bigr) + \langle V_y,\ \phi(x) \rangle$$
+
+The first term asks "is this a real digit?", the second "does it look like *this* class?".
+Appended to the image, the one-hot label only shifts D's first layer; projected, it weighs
+every feature D has learned (``docs/theory/conditional.md`` measures both).
 """
 import torch
 
@@ -33,3 +43,19 @@ def with_labels(x, labels, num_classes):
     if len(labels) != len(x):
         raise ValueError(f"{len(labels)} labels for a batch of {len(x)}")
     return torch.cat([x, one_hot(labels, num_classes, x.dtype)], dim=1)
+
+
+def project(h, V, labels):
+    r"""$\langle V_y, h \rangle$ for each row: how far D's features h (B, H) point along the
+    direction $V_y$ of their label, row y of V (C, H). -> (B, 1)."""
+    V_y = one_hot(labels, V.shape[0], h.dtype) @ V              # (B, H): row y of V, per label
+    return (V_y * h).sum(1, keepdim=True)                       # (B, 1)
+
+
+def project_backward(h, V, labels, grad_out):
+    r"""(∂L/∂h, ∂L/∂V) of ``project``, given ∂L/∂out (B, 1):
+    $\partial L/\partial h_b = g_b V_{y_b}$ and $\partial L/\partial V_c = \sum_{b:\,y_b = c} g_b h_b$."""
+    Y = one_hot(labels, V.shape[0], h.dtype)                    # (B, C)
+    grad_h = grad_out * (Y @ V)                                 # (B, H)
+    grad_V = Y.T @ (grad_out * h)                               # (C, H): each row gathers its class
+    return grad_h, grad_V

@@ -12,10 +12,11 @@ A *conditional* GAN (``num_classes`` > 0) passes class labels along: the real im
 own labels in the D step, and labels drawn at random for the fakes, which G is asked
 to draw and D judges against (see ``ganlab.conditional``). Given ``y_wrong``, a wrong
 label for each real image, D also learns that a real image with the wrong label is
-"fake", the *matching-aware* discriminator:
+"fake", the *matching-aware* discriminator, with a share w of the "fake" term
+(``mismatch_weight``, 1/2 as first written):
 
 $$\mathcal{L}_D = \mathrm{BCE}(D(x \mid y), 1)
-  + \tfrac12\big[\mathrm{BCE}(D(G(z \mid y') \mid y'), 0) + \mathrm{BCE}(D(x \mid \tilde y), 0)\big]$$
+  + (1 - w)\,\mathrm{BCE}(D(G(z \mid y') \mid y'), 0) + w\,\mathrm{BCE}(D(x \mid \tilde y), 0)$$
 
 Without that third term D can tell real from fake by looks alone, never learns to read
 the label, and G learns to ignore it (``docs/theory/conditional.md`` shows both runs).
@@ -60,6 +61,7 @@ class GAN:
     ``gp``: $\\lambda$ of the WGAN-GP penalty (0 = off). ``spectral_norm``: D's weights
     divided by their spectral norms.
     ``generator``: draws the initial weights; ``seed``: starts D's own random numbers.
+    ``projection``: a conditional D reads the label by projection, not appended to x.
     ``arch``: ``"mlp"``, or ``"dcgan"`` for convolutional G and D (``ganlab.dcgan``).
     """
 
@@ -68,7 +70,7 @@ class GAN:
                  g_loss="non_saturating", ema=0.0, dropout=0.0, minibatch_std=False, num_classes=0,
                  manual_backward=False, device=None, dtype=torch.float32, generator=None,
                  seed=0, loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0,
-                 r1=0.0, r1_every=1, gp=0.0, spectral_norm=False, mismatch_weight=0.5, arch="mlp"):
+                 r1=0.0, r1_every=1, gp=0.0, spectral_norm=False, mismatch_weight=0.5, projection=False, arch="mlp"):
         self.objective = Objective(loss, real_label, stable_loss, g_loss)
         if arch == "dcgan" and (num_classes or dropout or minibatch_std or spectral_norm or image_dim != 784):
             raise ValueError("the DCGAN draws 28 x 28 images with neither labels, dropout, "
@@ -92,7 +94,7 @@ class GAN:
         else:
             self.G = Generator(latent_dim=latent_dim, generator=generator, **sizes)
             self.D = Discriminator(slope=slope, dropout=dropout, minibatch_std=minibatch_std, spectral_norm=spectral_norm,
-                                   generator=generator, dropout_generator=self.dropout_rng, **sizes)
+                                   projection=projection, generator=generator, dropout_generator=self.dropout_rng, **sizes)
         self.augment = DiffAugment(translation, cutout, self.dropout_rng) if translation or cutout else None
         self.opt_G = Adam(self.G.parameters(), lr=lr_g or lr, betas=betas)
         self.opt_D = Adam(self.D.parameters(), lr=lr_d or lr, betas=betas)

@@ -9,7 +9,8 @@ units, images of 28 × 28 = 784 pixels.
        deviation appended before the last Linear, and spectrally normalized weights)
 
 With ``num_classes`` > 0 both are *conditional* (``ganlab.conditional``): they also take
-a batch of class labels, appended to their input as one-hot vectors.
+a batch of class labels, appended to their input as one-hot vectors; or, for D with
+``projection=True``, met by D's last hidden features in an inner product.
 
 D returns a *logit* ℓ; its probability "real" is σ(ℓ). Keeping the sigmoid out of D
 lets the loss use the stable BCE on logits (see ``ganlab.losses``). The nn twin
@@ -18,10 +19,10 @@ keeps the explicit Sigmoid; ``tests/test_gan.py`` shows the two agree.
 import torch
 
 from ganlab.activations import LeakyReLU, ReLU, Tanh
-from ganlab.conditional import with_labels
+from ganlab.conditional import project, project_backward, with_labels
 from ganlab.dropout import Dropout
 from ganlab.minibatch_std import MinibatchStd
-from ganlab.linear import Linear
+from ganlab.linear import Linear, accumulate_grad, init_uniform
 from ganlab.sequential import Sequential
 from ganlab.spectral_norm import SpectralNormLinear
 
@@ -84,23 +85,62 @@ class Generator(Network):
 class Discriminator(Network):
     """D: maps images (B, image_dim) to one logit each (B, 1); σ(logit) = P(real).
 
-    Conditional (``num_classes`` > 0): ``D(x, labels)`` judges "is x a real image of its label?".
+    Conditional (``num_classes`` > 0): ``D(x, labels)`` judges "is x a real image of its label?",
+    with the label appended to x, or with ``projection=True`` by
+    $\psi(\phi(x)) + \langle V_y, \phi(x) \rangle$: ``V`` (C, H) holds one learned direction per
+    class, $\phi(x)$ is what the last Linear layer reads.
     """
 
     def __init__(self, image_dim=IMAGE_DIM, hidden_dim=HIDDEN_DIM, slope=0.2, dropout=0.0,
                  minibatch_std=False, device=None, dtype=torch.float32, generator=None,
-                 dropout_generator=None, num_classes=0, spectral_norm=False):
+                 dropout_generator=None, num_classes=0, spectral_norm=False, projection=False):
         kw = dict(device=device, dtype=dtype, generator=generator)
         Dense = SpectralNormLinear if spectral_norm else Linear     # W / σ(W): every layer 1-Lipschitz
+        self.projection = bool(projection and num_classes)
+        label_inputs = 0 if self.projection else num_classes        # one-hot columns appended to x
         # dropout after each hidden activation, only when asked for, so that without it
         # the layer indices (and state_dict keys) are the classic 0, 2, 4
         def drop():
             return [Dropout(dropout, dropout_generator)] if dropout else []
         super().__init__(
-            Dense(image_dim + num_classes, hidden_dim, **kw), LeakyReLU(slope), *drop(),
+            Dense(image_dim + label_inputs, hidden_dim, **kw), LeakyReLU(slope), *drop(),
             Dense(hidden_dim, hidden_dim, **kw), LeakyReLU(slope), *drop(),
             *([MinibatchStd()] if minibatch_std else []),
             Dense(hidden_dim + int(minibatch_std), 1, **kw),
         )
-        self.num_classes = num_classes
-        self.scale_label_weights(image_dim)
+        self.num_classes = label_inputs
+        if self.projection:     # V (C, H): one direction per class, U(±1/√H) as a Linear layer reading H
+            features = hidden_dim + int(minibatch_std)
+            self.V = init_uniform((num_classes, features), features, device, dtype, generator).requires_grad_(True)
+        else:
+            self.scale_label_weights(image_dim)
+
+    def forward(self, x, labels=None):
+        if not self.projection:
+            return super().forward(x, labels)
+        if labels is None:
+            raise ValueError("a conditional network needs the class labels")
+        *body, last = self.layers
+        h = x
+        for layer in body:
+            h = layer(h)                                            # φ(x): (B, H)
+        self.h, self.labels = h.detach(), labels                    # for backward
+        return last(h) + project(h, self.V, labels)                # ψ(φ(x)) + ⟨V_y, φ(x)⟩: (B, 1)
+
+    def backward(self, grad_y, param_grads=True, input_grad=True):
+        if not self.projection:
+            return super().backward(grad_y, param_grads, input_grad)
+        first, *body, last = self.layers
+        grad_h, grad_V = project_backward(self.h, self.V.detach(), self.labels, grad_y)
+        grad_h = grad_h + last.backward(grad_y, param_grads)       # φ(x) feeds both terms
+        if param_grads:
+            accumulate_grad(self.V, grad_V)
+        for layer in reversed(body):
+            grad_h = layer.backward(grad_h, param_grads)
+        return first.backward(grad_h, param_grads, input_grad)
+
+    def parameters(self):
+        return super().parameters() + ([self.V] if self.projection else [])
+
+    def named_parameters(self):
+        return super().named_parameters() | ({"embed": self.V} if self.projection else {})

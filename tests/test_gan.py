@@ -157,6 +157,8 @@ TECHNIQUES = {
     "augment": dict(translation=0.125, cutout=0.5, dropout=0.5, real_label=0.9),
     "augment+conditional": dict(translation=0.125, cutout=0.5, num_classes=4),
     "conditional, mismatch weight 0.2": dict(num_classes=4, mismatch_weight=0.2, spectral_norm=True),
+    "conditional, projection": dict(num_classes=4, projection=True, mismatch_weight=0.1, spectral_norm=True,
+                                    dropout=0.5, translation=0.125),
     "augment+minibatch-std": dict(translation=0.125, cutout=0.25, minibatch_std=True),
     "spectral-norm+hinge": dict(spectral_norm=True, loss="hinge"),
     "lsgan+ttur": dict(loss="lsgan", lr_d=4e-4, lr_g=1e-4),

@@ -88,6 +88,7 @@ GANLAB = dict(stable_loss=True, betas=(0.5, 0.999), real_label=0.9, ema=0.99, dr
 # class (every branch of the step), the classic one, and the techniques for small data that
 # change the step's shape (R1 and WGAN-GP's penalty cannot be compiled)
 CASES = {"ganlab": (SMALL, GANLAB), "conditional": (SMALL, {**GANLAB, "spectral_norm": False, "num_classes": 4}),
+         "projection": (SMALL, {**GANLAB, "num_classes": 4, "projection": True, "mismatch_weight": 0.1}),
          "classic": (SMALL, RECIPES["seed"]),
          **{name: (MNIST_SIZED, {"dropout": 0.5, **TECHNIQUES[name]})
             for name in ("augment+minibatch-std", "spectral-norm+hinge", "wasserstein")}}

@@ -34,7 +34,8 @@ def build_model(cfg, device="cpu"):
     gan = GAN(**common, stable_loss=cfg.stable_loss, manual_backward=cfg.backend == "manual",
               seed=cfg.seed, loss=cfg.loss, lr_d=cfg.lr_d, lr_g=cfg.lr_g,
               translation=cfg.translation, cutout=cfg.cutout, r1=cfg.r1, r1_every=cfg.r1_every,
-              gp=cfg.gp, spectral_norm=cfg.spectral_norm, mismatch_weight=cfg.mismatch_weight)
+              gp=cfg.gp, spectral_norm=cfg.spectral_norm, mismatch_weight=cfg.mismatch_weight,
+              projection=cfg.projection)
     if cfg.compile:
         from ganlab.speed import FastGAN      # imports the compiler only when it is asked for
         return FastGAN(gan)

@@ -89,7 +89,9 @@ def main(ctx):
 @click.option("--mismatched-labels/--no-mismatched-labels", default=None,
               help="Conditional: D also rejects real digits shown with a wrong label [default: on].")
 @click.option("--mismatch-weight", type=float,
-              help="Conditional: those wrongly labelled digits' share of D's fake term [default: 0.5].")
+              help="Conditional: those wrongly labelled digits' share of D's fake term [default: 0.1; classic 0.5].")
+@click.option("--projection/--no-projection", default=None,
+              help="Conditional: D reads the label by projection, <V_y, D's features> [default: on; classic off].")
 @click.option("--backend", type=click.Choice(["autograd", "manual", "nn"]),
               help="autograd: ganlab's layers, gradients by autograd [default]; manual: every backward written "
                    "by hand; nn: the torch.nn twin.")

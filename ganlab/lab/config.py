@@ -44,7 +44,10 @@ class Config:
                                     # so it cannot memorize a small data set (docs/recipes.md measures it)
     conditional: bool = False       # condition G and D on the class (one-hot digit appended to z and x)
     mismatched_labels: bool = True  # conditional only: D also learns that real images with wrong labels are fake
-    mismatch_weight: float = 0.5    # ... and their share of D's "fake" term (G's fakes get the rest)
+    mismatch_weight: float = 0.1    # ... and their share of D's "fake" term (G's fakes get the rest): more
+                                    # buys agreement with the label, less variety within a digit
+    projection: bool = True         # conditional only: D reads the label as <V_y, features> (a projection
+                                    # discriminator) instead of appended to the image
     # length: steps wins when both are given
     epochs: int = 30                # passes over the training set
     steps: int = 0                  # total G+D steps; 0 = use epochs
@@ -80,7 +83,7 @@ class Config:
 BACKENDS = ("autograd", "manual", "nn")
 # Fields added after the first configs were saved, with the value that reproduces those runs
 ADDED_SINCE = dict(loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0, r1=0.0, r1_every=1, gp=0.0,
-                   spectral_norm=False, mismatch_weight=0.5, diagnostics=False, arch="mlp")
+                   spectral_norm=False, mismatch_weight=0.5, diagnostics=False, arch="mlp", projection=False)
 # Names used before the renames, still read from old config.json files and checkpoints
 OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "reference": "nn"}}
 
@@ -89,7 +92,7 @@ OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "r
 RECIPES = {
     "ganlab": {},
     "classic": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0, dropout=0.0, minibatch_std=False,
-                    spectral_norm=False, mismatch_weight=0.5, diagnostics=False),
+                    spectral_norm=False, mismatch_weight=0.5, diagnostics=False, projection=False),
 }
 
 
@@ -110,9 +113,10 @@ def make_config(recipe="ganlab", **overrides):
         raise ValueError(f"unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
     cfg = replace(Config(recipe=recipe), **RECIPES[recipe])
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
-    if cfg.conditional and overrides.get("spectral_norm") is None:
-        # measured: spectral norm made the conditional GAN worse (FID 54 against 29 at 5,000
-        # steps, docs/recipes.md), so unless asked for it stays off there
+    if cfg.conditional and not cfg.projection and overrides.get("spectral_norm") is None:
+        # measured: with the label appended to x, spectral norm made the conditional GAN worse
+        # (FID 54 against 29 at 5,000 steps, docs/theory/conditional.md), so unless asked for
+        # it stays off there; the projection D keeps it
         cfg = replace(cfg, spectral_norm=False)
     if cfg.arch == "dcgan":
         cfg = replace(cfg, **{k: v for k, v in DCGAN_DEFAULTS.items() if overrides.get(k) is None})
@@ -140,9 +144,10 @@ def validate(cfg):
         (not ((cfg.r1 or cfg.gp) and (cfg.compile or cfg.minibatch_std)),
          "--r1 and --gp work with neither --compile nor --minibatch-std"),
         (cfg.backend != "nn" or (cfg.loss == "bce" and not (cfg.translation or cfg.cutout or cfg.r1
-                                                                   or cfg.gp or cfg.spectral_norm)),
+                                                                   or cfg.gp or cfg.spectral_norm
+                                                                   or (cfg.conditional and cfg.projection))),
          "the nn twin is the classic GAN: --backend nn takes none of --loss, "
-         "--translation, --cutout, --r1, --gp, --spectral-norm"),
+         "--translation, --cutout, --r1, --gp, --spectral-norm, --projection"),
         (cfg.epochs > 0 or cfg.steps > 0, "--epochs or --steps must be positive"),
         (cfg.epochs >= 0 and cfg.steps >= 0, "--epochs and --steps cannot be negative"),
         (cfg.latent_dim > 0 and cfg.hidden_dim > 0, "--latent-dim and --hidden-dim must be positive"),

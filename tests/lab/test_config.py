@@ -53,7 +53,23 @@ def test_configs_written_before_the_renames_still_load():
     assert make_config("seed").recipe == "classic" and make_config("seed").beta1 == 0.9
 
 
-def test_spectral_norm_is_on_by_default_but_off_for_the_conditional_gan_unless_asked():
+def test_spectral_norm_is_on_by_default_but_off_for_a_conditional_gan_with_appended_labels_unless_asked():
     assert make_config().spectral_norm and not make_config("classic").spectral_norm
-    assert not make_config(conditional=True).spectral_norm
-    assert make_config(conditional=True, spectral_norm=True).spectral_norm
+    cfg = make_config(conditional=True)
+    assert cfg.projection and cfg.spectral_norm and cfg.mismatch_weight == 0.1    # the conditional recipe
+    assert not make_config(conditional=True, projection=False).spectral_norm
+    assert make_config(conditional=True, projection=False, spectral_norm=True).spectral_norm
+    classic = make_config("classic", conditional=True)
+    assert not (classic.projection or classic.spectral_norm) and classic.mismatch_weight == 0.5
+
+
+def test_configs_saved_before_projection_load_as_they_were_trained():
+    cfg = Config.from_dict({"conditional": True, "spectral_norm": False})
+    assert not cfg.projection
+
+
+def test_the_nn_twin_refuses_the_projection_in_one_line_and_takes_the_appended_label():
+    cfg = make_config(conditional=True, backend="nn", stable_loss=False, spectral_norm=False)
+    with pytest.raises(ValueError, match="--backend nn takes none of .*--projection"):
+        validate(cfg)
+    validate(make_config(conditional=True, backend="nn", stable_loss=False, spectral_norm=False, projection=False))
