@@ -43,9 +43,9 @@ their classifier FID (lesson 13; lower is better):
                    becomes confident, as lesson 5 showed
 
 Beyond spectral norm, ganlab builds other techniques for a small data set, each one option
-of `ganlab train`, and docs/recipes.md measures each on top of the run without spectral
-norm, 10,000 steps on the 5,000-digit sample (classifier FID, lower is better; 3 seeds where
-a spread is given, else one run):
+of `ganlab train` and each built in lesson 21. docs/recipes.md measures each on top of the
+run without spectral norm, 10,000 steps on the 5,000-digit sample (classifier FID, lower
+is better; 3 seeds where a spread is given, else one run):
 
     without spectral norm (--no-spectral-norm)  75 ± 12
     + spectral norm (--spectral-norm)           19 ± 0.3   the default recipe
