@@ -33,8 +33,9 @@ their classifier FID (lesson 13; lower is better):
                    classifier FID from 201 to 72 (docs/recipes.md)
     beta1 = 0.9    D pulls ahead in long waves, and the digits dissolve into speckle
     lr too large   the verdicts jump for a few steps, then D goes blind: D(x) and D(G(z))
-                   sit together below 1/2, as with a too-small D, and G, refereed by
-                   nobody, stops improving
+                   sit together below 1/2, as with a too-small D. G, refereed by nobody,
+                   drifts; if D wakes up within the run, the digits are gone. Steps this
+                   large make each run a lottery (rerun with another --seed)
     D too small    D(x) and D(G(z)) sit together, the textbook equilibrium, yet the values
                    mean nothing: a referee too weak to see is not fooled, it is blind
     no detach      every D step also pushes G the wrong way; from a G that already draws
