@@ -52,10 +52,10 @@ is better; 3 seeds where a spread is given, else one run):
     + spectral norm (--spectral-norm)           19 ± 0.3   the default recipe
     + spectral norm, hinge loss (--loss hinge)  18 ± 4
     + R1 penalty, gamma 1 (--r1 1)              24 ± 2
-    + least-squares loss (--loss lsgan)         81
-    + Wasserstein loss and penalty              92
-    + slower D (--lr-d 1e-4)                    138
-    + DiffAugment (--translation --cutout)      304 ± 10   an MLP D cannot see past the shifts
+    + least-squares loss (--loss lsgan)         75 ± 18
+    + Wasserstein loss and penalty              96 ± 7
+    + slower D (--lr-d 1e-4)                    127 ± 10
+    + DiffAugment (--translation --cutout)      294 ± 18   an MLP D cannot see past the shifts
 
 The warm start is what fits the lesson's minute: seven runs from scratch, 300 steps each,
 end on noise, the broken and the healthy alike.

@@ -219,10 +219,10 @@ L.say("""
         + spectral norm                              19 ± 0.3   the default recipe
         + spectral norm, hinge loss                  18 ± 4
         + R1 penalty, gamma 1                        24 ± 2
-        + least-squares loss                         81
-        + Wasserstein loss and penalty               92
-        + slower D (--lr-d 1e-4)                     138
-        + DiffAugment (translation 1/8, cutout 1/2)  304 ± 10
+        + least-squares loss                         75 ± 18
+        + Wasserstein loss and penalty               96 ± 7
+        + slower D (--lr-d 1e-4)                     127 ± 10
+        + DiffAugment (translation 1/8, cutout 1/2)  294 ± 18
 
     Spectral norm and R1 both cure the memorizing D: one limits how steep D can be anywhere,
     the other how steep it is at the real digits. Hinge adds little on top. DiffAugment, the
