@@ -173,7 +173,7 @@ def lr_too_large(gan):
 def small_d(gan):
     gan.D = Discriminator(hidden_dim=8, dropout=0.5, spectral_norm=True, device=L.device,
                           dropout_generator=gan.dropout_rng)
-    gan.opt_D = Adam(gan.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    gan.opt_D = Adam(gan.D.parameters(), lr=RECIPE["lr"], betas=RECIPE["betas"])   # a fresh Adam for the new D
     return gan
 
 
@@ -187,7 +187,7 @@ def no_spectral_norm(gan):
                 layer.W.copy_(sn.W / (sn.u @ (sn.W @ sn.v)))
                 layer.b.copy_(sn.b)
     gan.D = plain
-    gan.opt_D = Adam(gan.D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    gan.opt_D = Adam(gan.D.parameters(), lr=RECIPE["lr"], betas=RECIPE["betas"])   # a fresh Adam for the new D
     return gan
 
 
