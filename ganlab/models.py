@@ -83,7 +83,7 @@ class Generator(Network):
 
 
 class Discriminator(Network):
-    """D: maps images (B, image_dim) to one logit each (B, 1); σ(logit) = P(real).
+    r"""D: maps images (B, image_dim) to one logit each (B, 1); σ(logit) = P(real).
 
     Conditional (``num_classes`` > 0): ``D(x, labels)`` judges "is x a real image of its label?",
     with the label appended to x, or with ``projection=True`` by

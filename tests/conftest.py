@@ -1,7 +1,15 @@
+import os
+
 import pytest
 import torch
 
 from ganlab.lab.data import Dataset
+
+# One thread per process, here and in every process a test starts (a lesson, a kernel, a
+# run to interrupt): the suite runs in parallel processes (pyproject's addopts), and a
+# process of two threads on a busy core stalls at every operation waiting for the other.
+os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True, scope="session")
