@@ -129,7 +129,7 @@ def test_math_is_typeset_in_a_real_browser(site, page):
         url = f"http://127.0.0.1:{server.server_address[1]}/{page}"
         dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                               "--virtual-time-budget=10000", "--dump-dom", url],
-                             capture_output=True, text=True, timeout=120).stdout
+                             capture_output=True, text=True, timeout=600).stdout
     finally:
         server.shutdown()
     math = dom.count('class="arithmatex"')

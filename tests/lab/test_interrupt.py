@@ -25,14 +25,14 @@ def weights(path):
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     out = tmp_path_factory.mktemp("whole")
-    subprocess.run(ganlab("train", *ARGS, "--out", out, "--overwrite"), check=True, capture_output=True, timeout=300)
+    subprocess.run(ganlab("train", *ARGS, "--out", out, "--overwrite"), check=True, capture_output=True, timeout=600)
     return weights(out / "checkpoint.pt")
 
 
 def start_and_wait_for_first_checkpoint(out):
     proc = subprocess.Popen(ganlab("train", *ARGS, "--out", out), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 120
+    deadline = time.time() + 600
     while not (out / "checkpoint.pt").exists():
         assert proc.poll() is None, proc.stdout.read()
         assert time.time() < deadline, "no checkpoint appeared"
@@ -46,7 +46,7 @@ def test_interrupt_then_resume_matches_an_uninterrupted_run(sig, uninterrupted, 
     proc = start_and_wait_for_first_checkpoint(out)
     time.sleep(0.3)                                        # land somewhere inside a later epoch
     proc.send_signal(sig)
-    output, _ = proc.communicate(timeout=120)
+    output, _ = proc.communicate(timeout=600)
     stopped_at = load_checkpoint(out / "checkpoint.pt")["step"]     # loads: the file is whole
     assert 0 < stopped_at < 1000, "the run finished before the signal; nothing was tested"
     if sig == signal.SIGKILL:
@@ -58,7 +58,7 @@ def test_interrupt_then_resume_matches_an_uninterrupted_run(sig, uninterrupted, 
         assert "Traceback" not in output
     assert not list(out.glob(".checkpoint.pt.*"))          # no half-written temporary file left
     resumed = subprocess.run(ganlab("train", *ARGS, "--out", out, "--resume"), capture_output=True,
-                             text=True, timeout=300)
+                             text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     final = weights(out / "checkpoint.pt")
     for k, v in uninterrupted.items():

@@ -26,8 +26,10 @@ def test_lessons_are_numbered_from_one_without_gaps():
 
 @pytest.mark.parametrize("number", LESSONS)
 def test_lesson_runs_and_its_checks_hold(number, tmp_path):
+    # The timeout guards against a hang only: each lesson's 60-second budget is measured by
+    # benchmarks/lesson_times.py, not here, where a busy or slow machine would fail it.
     result = subprocess.run([sys.executable, "-m", "ganlab", "lesson", str(number), "--out", str(tmp_path),
-                             "--device", "cpu"], capture_output=True, text=True, timeout=120)
+                             "--device", "cpu"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "checks.json").read_text())
     assert report["checks"], "a lesson ends with at least one check against torch"
@@ -54,22 +56,22 @@ def test_unknown_lesson_prints_the_list_and_fails():
 def test_lessons_ship_inside_a_built_wheel_and_run_from_it(tmp_path):
     root = lesson_files()[1].parent.parent
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(tmp_path / "dist"), str(root)], check=True, capture_output=True, timeout=300)
+                    "-w", str(tmp_path / "dist"), str(root)], check=True, capture_output=True, timeout=600)
     wheel = next((tmp_path / "dist").glob("ganlab-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for path in lesson_files().values():
         assert f"ganlab/lessons/{path.name}" in names
     # installed from the wheel alone (no checkout on the path), the lessons are found and run
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(tmp_path / "site"),
-                    str(wheel)], check=True, capture_output=True, timeout=300)
+                    str(wheel)], check=True, capture_output=True, timeout=600)
     env = {"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
            "GANLAB_DATA": str(tmp_path / "data")}
     listed = subprocess.run([sys.executable, "-m", "ganlab", "lessons"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=600)
     assert listed.returncode == 0, listed.stderr
     assert "Tensors and batches" in listed.stdout
     ran = subprocess.run([sys.executable, "-m", "ganlab", "lesson", "2", "--out", str(tmp_path / "l2")],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert ran.returncode == 0, ran.stderr
     assert str(tmp_path / "site") in subprocess.run(
         [sys.executable, "-c", "import ganlab; print(ganlab.__file__)"], cwd=tmp_path, env=env,
@@ -103,7 +105,7 @@ def test_a_wrong_derivative_fails_a_lesson_check(module, name, tmp_path):
     # would pass whatever the derivative says; the lessons compare with torch instead.
     number = DERIVATIVES[(module, name)]
     result = subprocess.run([sys.executable, "-c", BREAK_AND_RUN, module, name, str(lesson_files()[number]),
-                             str(tmp_path)], capture_output=True, text=True, timeout=120)
+                             str(tmp_path)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 1, result.stderr[-2000:]
     failed = [n for n, c in json.loads((tmp_path / "checks.json").read_text())["checks"].items() if not c["ok"]]
     assert failed, f"lesson {number} did not notice a wrong {name}"

@@ -26,7 +26,7 @@ def test_the_lesson_notebook_runs_and_its_checks_hold(tmp_path, monkeypatch, num
     # the kernel's "python" is the one running the tests, with ganlab installed
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    NotebookClient(notebook, timeout=300, kernel_name="python3",
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
 
     report = json.loads((tmp_path / f"ganlab-out/lesson-{number:02d}/checks.json").read_text())
