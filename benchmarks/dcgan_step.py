@@ -1,11 +1,13 @@
-"""Time one DCGAN training step (batch 100, 28 x 28 digits) three ways, in one run.
+"""Time one DCGAN training step (batch 100, 28 x 28 digits) four ways, in one run.
 
     nn-twin    the DCGAN of nn.Conv2d / nn.ConvTranspose2d / nn.BatchNorm2d (ganlab.lab.twin),
                on PyTorch's own convolution kernels, autograd, torch.optim.Adam
     ganlab     ganlab's DCGAN: convolutions as unfold + matmul, autograd through them
     manual     ganlab's DCGAN with every backward written by hand
+    fast-conv  ganlab's DCGAN with its convolutions computed by torch's kernels, autograd
+               (ganlab.speed.conv_kernels, `ganlab train --arch dcgan --fast-conv`)
 
-All three take the same steps from the same weights (tests/test_dcgan.py). The paths take
+All four take the same steps from the same weights (tests/test_dcgan.py, tests/test_speed.py). The paths take
 turns, --repeat times, each timing --steps steps after --warmup; each path's median is
 reported, with its ratio to the nn twin, and the MLP GAN's step beside them for scale.
 
@@ -19,6 +21,7 @@ import torch
 
 from ganlab.gan import GAN
 from ganlab.lab.twin import TwinGAN
+from ganlab.speed.conv_kernels import with_conv_kernels
 
 BATCH, LATENT = 100, 64
 
@@ -28,7 +31,8 @@ def make(path, device):
         return TwinGAN(latent_dim=LATENT, arch="dcgan", betas=(0.5, 0.999), device=device)
     if path == "mlp":
         return GAN(latent_dim=LATENT, betas=(0.5, 0.999), device=device)
-    return GAN(latent_dim=LATENT, arch="dcgan", betas=(0.5, 0.999), manual_backward=path == "manual", device=device)
+    gan = GAN(latent_dim=LATENT, arch="dcgan", betas=(0.5, 0.999), manual_backward=path == "manual", device=device)
+    return with_conv_kernels(gan) if path == "fast-conv" else gan
 
 
 def seconds_per_step(model, device, steps, warmup):
@@ -53,7 +57,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    paths = ("nn-twin", "ganlab", "manual", "mlp")
+    paths = ("nn-twin", "ganlab", "manual", "fast-conv", "mlp")
     times = {p: [] for p in paths}
     for _ in range(args.repeat):
         for path in paths:

@@ -8,15 +8,17 @@ import pytest
 import torch
 
 from ganlab.augment import DiffAugment
+from ganlab.conv import Conv2d, ConvTranspose2d
 from ganlab.dropout import Dropout
 from ganlab.gan import GAN
 from ganlab.lab.checkpoint import load_training_state, training_state
 from ganlab.optim import Adam
 from ganlab.speed import FastGAN
+from ganlab.speed.conv_kernels import with_conv_kernels
 from ganlab.speed.drawn_ahead import DrawnAhead
 from ganlab.speed.foreach_adam import ForeachAdam
 from parity import DEVICES, DTYPES, needs_compiler
-from test_gan import RECIPES, SMALL, TECHNIQUES, batches, max_diff
+from test_gan import RECIPES, SMALL, TECHNIQUES, TWIN_TOL, batches, max_diff
 from test_optim import ADAM_SETTINGS, run
 
 # The bar for "the same numbers": float64 within 1e-12, float32 within 1e-5, 20 steps
@@ -152,3 +154,31 @@ def test_the_fast_step_refuses_labels_out_of_range():
 def test_penalties_are_refused_in_one_line(penalty):
     with pytest.raises(ValueError, match="gradient of a gradient"):
         FastGAN(GAN(**MNIST_SIZED, **penalty))
+
+
+DCGAN = dict(latent_dim=16, arch="dcgan")
+DCGAN_RECIPES = {"smoothed+ema": dict(betas=(0.5, 0.999), real_label=0.9, ema=0.99),
+                 "r1": dict(betas=(0.5, 0.999), ema=0.99, r1=1.0, r1_every=2)}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("manual, recipe", [(False, "smoothed+ema"), (True, "smoothed+ema"), (False, "r1")],
+                         ids=["autograd", "manual", "autograd-r1"])
+def test_the_dcgan_with_torch_conv_kernels_matches_the_plain_dcgan_for_10_steps(manual, recipe, dtype):
+    plain = GAN(**DCGAN, **DCGAN_RECIPES[recipe], manual_backward=manual, dtype=dtype,
+                generator=torch.Generator().manual_seed(2))
+    fast = with_conv_kernels(GAN(**DCGAN, **DCGAN_RECIPES[recipe], manual_backward=manual, dtype=dtype))
+    load_training_state(fast, training_state(plain))
+    assert all(type(layer).__module__ == "ganlab.speed.conv_kernels"
+               for network in (fast.G, fast.D, fast.G_ema) for layer in network.layers
+               if isinstance(layer, (Conv2d, ConvTranspose2d)))
+    G_initial = plain.G.state_dict()
+    tol = 10 * TWIN_TOL[dtype]                  # as for the nn twin: the same sums, added in another order
+    for batch in batches(dtype, "cpu", steps=10, sizes=DCGAN | dict(image_dim=784)):
+        a, b = plain.step(*batch), fast.step(*batch)
+        for key in a:
+            assert b[key].item() == pytest.approx(a[key].item(), abs=tol), key
+    ours, theirs = training_state(fast), training_state(plain)
+    for part in ("G", "D", "G_ema"):
+        assert max_diff(ours[part], theirs[part]) < tol, part
+    assert max_diff(theirs["G"], G_initial) > 100 * tol                     # it trained

@@ -2,7 +2,8 @@
 
 ``build_model`` gives what ``ganlab train`` trains: ganlab's ``GAN`` (autograd or
 hand-written backward), the same GAN compiled (``ganlab.speed.FastGAN``) with
-``--compile``, or the ``torch.nn`` twin. ``build_generator`` gives a bare G, for drawing
+``--compile``, or the ``torch.nn`` twin; ``--fast-conv`` gives the DCGAN's convolutions
+torch's kernels (``ganlab.speed.conv_kernels``). ``build_generator`` gives a bare G, for drawing
 samples from a checkpoint. ``train``, ``sample``, ``compare``, ``evaluate`` and the
 benchmarks all build through here.
 """
@@ -36,6 +37,9 @@ def build_model(cfg, device="cpu"):
               translation=cfg.translation, cutout=cfg.cutout, r1=cfg.r1, r1_every=cfg.r1_every,
               gp=cfg.gp, spectral_norm=cfg.spectral_norm, mismatch_weight=cfg.mismatch_weight,
               projection=cfg.projection)
+    if cfg.fast_conv:
+        from ganlab.speed.conv_kernels import with_conv_kernels
+        gan = with_conv_kernels(gan)
     if cfg.compile:
         from ganlab.speed import FastGAN      # imports the compiler only when it is asked for
         return FastGAN(gan)

@@ -98,6 +98,9 @@ def main(ctx):
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="[default: auto]")
 @click.option("--compile", is_flag=True, default=None,
               help="Fuse each step with torch.compile: faster once the first steps (about a minute) have compiled it.")
+@click.option("--fast-conv", is_flag=True, default=None,
+              help="DCGAN: compute each convolution with torch's kernel instead of unfold + matmul: the same "
+                   "sums, about 2.5 times faster per step.")
 @click.option("--seed", type=int, help="Seeds weights, noise and batch order [default: 0].")
 @click.option("--log-every", type=int, help="Steps between log lines [default: 100].")
 @click.option("--diagnostics", is_flag=True, default=None,
@@ -105,7 +108,7 @@ def main(ctx):
               "update/weight ratios; writes diagnostics.png and diagnostics.json.")
 @click.option("--out", "out_dir", help="Output folder [default: ganlab-out/train, or train-2, train-3, ... "
               "when that one already holds a run].")
-@click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only --steps, --epochs, --device and --compile may change).")
+@click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only --steps, --epochs, --device, --compile and --fast-conv may change).")
 @click.option("--overwrite", is_flag=True, help="Replace a run already in --out.")
 @friendly_errors
 def train(recipe, out_dir, resume, overwrite, **options):

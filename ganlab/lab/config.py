@@ -56,6 +56,7 @@ class Config:
     device: str = "auto"            # auto | cpu | cuda
     dtype: str = "float32"          # float32 | float64
     compile: bool = False           # run each step through torch.compile: fused kernels, same formulas
+    fast_conv: bool = False         # DCGAN: convolutions by torch's kernels instead of unfold + matmul, same sums
     seed: int = 0                   # seeds weights, noise and batch order
     log_every: int = 100            # steps between log lines and history points
     diagnostics: bool = False       # at every log line, measure each layer's health (diagnostics.png)
@@ -162,6 +163,9 @@ def validate(cfg):
          "--diagnostics reads ganlab's own layers: use it with the autograd or manual backend"),
         (not (cfg.compile and cfg.backend == "nn"),
          "--compile applies to ganlab's own backends (autograd, manual), not to the nn twin"),
+        (not cfg.fast_conv or (cfg.arch == "dcgan" and cfg.backend != "nn"),
+         "--fast-conv speeds up the convolutions of ganlab's own DCGAN: use it with --arch dcgan and "
+         "the autograd or manual backend"),
         (cfg.log_every > 0, "--log-every must be positive"),
         (cfg.arch in ("mlp", "dcgan"), f"unknown architecture {cfg.arch!r}: choose mlp or dcgan"),
         (cfg.arch != "dcgan" or not (cfg.conditional or cfg.dropout or cfg.minibatch_std or cfg.spectral_norm

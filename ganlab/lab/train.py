@@ -84,7 +84,8 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
         ckpt = load_checkpoint(out / "checkpoint.pt", map_location=device)
         saved = Config.from_dict(ckpt["config"])
         cfg = Config.from_dict({**saved.to_dict(), "epochs": cfg.epochs, "steps": cfg.steps,
-                                "device": cfg.device, "compile": cfg.compile})
+                                "device": cfg.device, "compile": cfg.compile,
+                                "fast_conv": cfg.fast_conv})
         validate(cfg)
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
 

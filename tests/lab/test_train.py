@@ -128,6 +128,30 @@ def test_a_dcgan_run_resumes_exactly_and_its_checkpoint_draws_samples(synthetic_
         torch.testing.assert_close(G(z[:1]), G(z)[:1])
 
 
+def test_a_dcgan_run_resumed_with_fast_conv_continues_the_same_run(synthetic_data, tiny, tmp_path):
+    def cfg(steps, fast_conv=False):
+        return make_config(arch="dcgan", steps=steps, fast_conv=fast_conv, **{**tiny, "batch_size": 10})
+    train(cfg(12), tmp_path / "plain", log=lambda s: None)
+    train(cfg(7), tmp_path / "split", log=lambda s: None)
+    train(cfg(12, fast_conv=True), tmp_path / "split", resume=True, log=lambda s: None)
+    assert json.loads((tmp_path / "split/config.json").read_text())["fast_conv"]
+    from ganlab.lab.build import build_model
+    from ganlab.speed.conv_kernels import KernelConv2d, KernelConvTranspose2d
+    model = build_model(cfg(1, fast_conv=True))
+    assert {type(layer) for layer in model.G.layers + model.D.layers} >= {KernelConv2d, KernelConvTranspose2d}
+    plain, split = weights(tmp_path / "plain/checkpoint.pt"), weights(tmp_path / "split/checkpoint.pt")
+    assert plain.keys() == split.keys()
+    for k in plain:                                     # the same sums in another order: float32 rounding
+        torch.testing.assert_close(split[k], plain[k], atol=1e-5, rtol=1e-4, msg=k)
+
+
+def test_fast_conv_is_refused_where_there_is_no_dcgan_of_ganlab_to_speed_up():
+    from ganlab.lab.config import validate
+    for options in (dict(), dict(arch="dcgan", backend="nn", recipe="classic")):
+        with pytest.raises(ValueError, match="--fast-conv speeds up the convolutions of ganlab's own DCGAN"):
+            validate(make_config(options.pop("recipe", "ganlab"), fast_conv=True, **options))
+
+
 def test_a_dcgan_refuses_what_it_does_not_have():
     from ganlab.lab.config import validate
     for option in ("conditional", "compile", "diagnostics"):
