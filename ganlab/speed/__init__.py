@@ -8,7 +8,9 @@ other shapes for the same arithmetic, and they live here, wrapped around the pla
   counter on the device, so that no number travels back to the host;
 - ``drawn_ahead``: the random numbers of dropout and augmentation drawn before a step,
   because a compiled step cannot call a ``torch.Generator`` itself;
-- ``fast_gan``: ``FastGAN``, the whole training step through ``torch.compile`` as one graph.
+- ``fast_gan``: ``FastGAN``, the whole training step through ``torch.compile`` as one graph;
+- ``conv_kernels``: the DCGAN's convolutions computed by torch's own kernels instead of
+  unfold + matmul.
 
 ``tests/test_speed.py`` checks that each gives the plain path's numbers.
 """
