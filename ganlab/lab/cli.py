@@ -100,7 +100,7 @@ def main(ctx):
               help="Fuse each step with torch.compile: faster once the first steps (about a minute) have compiled it.")
 @click.option("--fast-conv", is_flag=True, default=None,
               help="DCGAN: compute each convolution with torch's kernel instead of unfold + matmul: the same "
-                   "sums, about 2.5 times faster per step.")
+                   "sums, about twice as fast per step.")
 @click.option("--seed", type=int, help="Seeds weights, noise and batch order [default: 0].")
 @click.option("--log-every", type=int, help="Steps between log lines [default: 100].")
 @click.option("--diagnostics", is_flag=True, default=None,
