@@ -10,9 +10,27 @@ from parity import DEVICES, DTYPES
 
 SMALL = dict(latent_dim=8, hidden_dim=32, image_dim=49)
 STEPS = 50
-# Measured largest differences after 50 steps: about 1e-6 in float32 and 1e-16 in
-# float64 (pure rounding: the formulas differ, the maths does not). Tolerances leave 10x.
+# Measured largest differences after 50 steps in float64: about 1e-16 (pure rounding: the
+# formulas differ, the maths does not). The tolerance leaves room for longer sums.
 TWIN_TOL = {torch.float64: 1e-12, torch.float32: 1e-5}
+
+
+def run_tol(dtype, lr=2e-4, flips=3):
+    r"""How far two runs of many Adam steps may drift apart, computed two ways.
+
+    In float64 rounding stays near 1e-16, so runs are held to ``TWIN_TOL``. In float32 they
+    cannot be: where a gradient is close to 0, a rounding difference between two kernels can
+    flip the sign of $\hat m / \sqrt{\hat v}$, and Adam then moves that parameter by about
+    ``lr`` the other way, 2·lr apart. How often that happens depends on the CPU's kernels, so
+    float32 runs get a bound of ``flips`` such flips; their gradients of one step are held
+    tight instead (``TWIN_TOL``).
+    """
+    return TWIN_TOL[dtype] if dtype == torch.float64 else flips * 2 * lr
+
+
+def assert_trained(state, initial, steps, lr=2e-4):
+    """The run really trained: Adam moved some weight by a good share of ``steps`` · lr."""
+    assert max_diff(state, initial) > steps * lr / 4
 
 
 def batches(dtype, device, steps=STEPS, batch=16, sizes=SMALL, seed=7, num_classes=0):
@@ -68,14 +86,14 @@ def test_ganlab_matches_the_nn_twin_for_50_steps(recipe, manual, dtype, device):
     G_initial = ours.G.state_dict()
     hist_ours, state_ours = run(ours, dtype, device)
     hist_theirs, state_theirs = run(theirs, dtype, device)
-    tol = TWIN_TOL[dtype]
+    lr = RECIPES[recipe]["lr"]
+    tol = run_tol(dtype, lr)
     for a, b in zip(hist_ours, hist_theirs):
         for key in ("d_loss", "g_loss", "d_real", "d_fake"):
             assert a[key] == pytest.approx(b[key], abs=tol), key
     for part in ("G", "D") + (("G_ema",) if ours.G_ema else ()):
         assert max_diff(state_ours[part], state_theirs[part]) < tol, part
-    # and the run really trained: the weights moved far more than the tolerance
-    assert max_diff(state_ours["G"], G_initial) > 100 * tol
+    assert_trained(state_ours["G"], G_initial, STEPS, lr)
 
 
 def gradients_given_to_adam(gan):

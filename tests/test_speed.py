@@ -18,11 +18,13 @@ from ganlab.speed.conv_kernels import with_conv_kernels
 from ganlab.speed.drawn_ahead import DrawnAhead
 from ganlab.speed.foreach_adam import ForeachAdam
 from parity import DEVICES, DTYPES, needs_compiler
-from test_gan import RECIPES, SMALL, TECHNIQUES, TWIN_TOL, batches, max_diff
+from test_gan import (RECIPES, SMALL, TECHNIQUES, TWIN_TOL, assert_trained, batches, gradients_given_to_adam,
+                      max_diff, run_tol)
 from test_optim import ADAM_SETTINGS, run
 
-# The bar for "the same numbers": float64 within 1e-12, float32 within 1e-5, 20 steps
-EQUAL = {torch.float64: 1e-12, torch.float32: 1e-5}
+# "The same numbers": float64 within 1e-12 over 20 steps; float32, whose runs may part where a
+# near-zero gradient's sign flips (test_gan.run_tol), within a few such flips
+EQUAL = {torch.float64: 1e-12, torch.float32: run_tol(torch.float32)}
 STEPS = 20
 
 
@@ -130,7 +132,7 @@ def test_the_compiled_step_matches_the_plain_step_for_20_steps(case, manual, dty
     plain, fast = plain_and_fast(sizes, recipe, manual, dtype)
     G_initial = plain.G.state_dict()
     assert_same_run(plain, fast, sizes, dtype)
-    assert max_diff(plain.G.state_dict(), G_initial) > 100 * EQUAL[dtype]    # it trained
+    assert_trained(plain.G.state_dict(), G_initial, STEPS, recipe.get("lr", 2e-4))
 
 
 @needs_compiler
@@ -173,12 +175,18 @@ def test_the_dcgan_with_torch_conv_kernels_matches_the_plain_dcgan_for_10_steps(
                for network in (fast.G, fast.D, fast.G_ema) for layer in network.layers
                if isinstance(layer, (Conv2d, ConvTranspose2d)))
     G_initial = plain.G.state_dict()
-    tol = 10 * TWIN_TOL[dtype]                  # as for the nn twin: the same sums, added in another order
-    for batch in batches(dtype, "cpu", steps=10, sizes=DCGAN | dict(image_dim=784)):
+    tol = EQUAL[dtype] * (10 if dtype == torch.float64 else 1)      # convolutions add up more numbers
+    grads_plain, grads_fast = gradients_given_to_adam(plain), gradients_given_to_adam(fast)
+    # the same sums added in another order: the gradients of one step agree to rounding...
+    for i, batch in enumerate(batches(dtype, "cpu", steps=10, sizes=DCGAN | dict(image_dim=784))):
         a, b = plain.step(*batch), fast.step(*batch)
+        if i == 0:
+            for g_plain, g_fast in zip(grads_plain["G"] + grads_plain["D"], grads_fast["G"] + grads_fast["D"]):
+                torch.testing.assert_close(g_fast, g_plain, atol=10 * TWIN_TOL[dtype], rtol=1e-4)
         for key in a:
             assert b[key].item() == pytest.approx(a[key].item(), abs=tol), key
+    # ...and the runs, after 10 steps, to rounding in float64 and to a few sign flips in float32
     ours, theirs = training_state(fast), training_state(plain)
     for part in ("G", "D", "G_ema"):
         assert max_diff(ours[part], theirs[part]) < tol, part
-    assert max_diff(theirs["G"], G_initial) > 100 * tol                     # it trained
+    assert_trained(theirs["G"], G_initial, 10)
