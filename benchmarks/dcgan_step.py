@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from ganlab.gan import GAN
+from ganlab.lab.build import make_gan
 from ganlab.lab.twin import TwinGAN
 from ganlab.speed.conv_kernels import with_conv_kernels
 
@@ -30,8 +30,9 @@ def make(path, device):
     if path == "nn-twin":
         return TwinGAN(latent_dim=LATENT, arch="dcgan", betas=(0.5, 0.999), device=device)
     if path == "mlp":
-        return GAN(latent_dim=LATENT, betas=(0.5, 0.999), device=device)
-    gan = GAN(latent_dim=LATENT, arch="dcgan", betas=(0.5, 0.999), manual_backward=path == "manual", device=device)
+        return make_gan("classic", latent_dim=LATENT, beta1=0.5, stable_loss=True, device=device)
+    gan = make_gan("classic", latent_dim=LATENT, arch="dcgan", beta1=0.5, stable_loss=True,
+                   backend="manual" if path == "manual" else "autograd", device=device)
     return with_conv_kernels(gan) if path == "fast-conv" else gan
 
 

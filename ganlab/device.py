@@ -3,6 +3,8 @@ import random
 
 import torch
 
+DEVICES = ("auto", "cpu", "cuda")      # auto: CUDA when a GPU is present, else the CPU
+
 
 def get_device(name="auto"):
     """``"auto"`` picks CUDA when a GPU is present, else the CPU; ``"cpu"``/``"cuda"`` force one.
@@ -13,8 +15,8 @@ def get_device(name="auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise ValueError("--device cuda was asked for, but no CUDA GPU is available here")
-    if name not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {name!r}: use auto, cpu or cuda")
+    if name not in DEVICES:
+        raise ValueError(f"unknown device {name!r}: choose one of {', '.join(DEVICES)}")
     return torch.device(name)
 
 

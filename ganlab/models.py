@@ -109,6 +109,7 @@ class Discriminator(Network):
             Dense(hidden_dim + int(minibatch_std), 1, **kw),
         )
         self.num_classes = label_inputs
+        self.batch_dependent = minibatch_std        # an image's answer depends on the rest of its batch
         if self.projection:     # V (C, H): one direction per class, U(±1/√H) as a Linear layer reading H
             features = hidden_dim + int(minibatch_std)
             self.V = init_uniform((num_classes, features), features, device, dtype, generator).requires_grad_(True)

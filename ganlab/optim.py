@@ -8,6 +8,13 @@ and ``torch.optim.Adam`` step for step, so the two agree to float rounding.
 import torch
 
 
+def set_grads(params, grads):
+    """Store each gradient in its parameter's ``.grad``, where an optimizer's ``step()`` reads
+    it (Adam can also be handed the gradients: ``opt.step(grads)``, as ``GAN.step`` does)."""
+    for p, g in zip(params, grads):
+        p.grad = g
+
+
 class SGD:
     r"""$v \leftarrow \mu v + g$, $\ \theta \leftarrow \theta - \eta v$ (plain SGD when $\mu = 0$).
 

@@ -19,7 +19,7 @@ import torch
 from ganlab.lab import lesson
 from ganlab.activations import sigmoid
 from ganlab.lab.data import batches, load_dataset
-from ganlab.gan import set_grads
+from ganlab.optim import set_grads
 from ganlab.losses import bce_with_logits
 from ganlab.models import Discriminator
 from ganlab.optim import Adam

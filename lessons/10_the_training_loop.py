@@ -37,10 +37,10 @@ import torch
 from ganlab.lab import lesson
 from ganlab.activations import sigmoid
 from ganlab.lab.data import batches, load_dataset
-from ganlab.gan import GAN, set_grads
+from ganlab.lab.build import make_gan
 from ganlab.losses import bce
 from ganlab.models import Discriminator, Generator
-from ganlab.optim import Adam
+from ganlab.optim import Adam, set_grads
 from ganlab.lab.plots import grid_image
 from ganlab.lab.twin import TwinGAN
 
@@ -97,8 +97,8 @@ print(f"largest difference at step 50: {gap[:50].max().item():.1e}, by step {ste
 
 # %%
 refereed_steps = 1500 if L.quick else 10000
-gan = GAN(lr=2e-4, betas=(0.5, 0.999), stable_loss=True, real_label=0.9, dropout=0.5, spectral_norm=True,
-          ema=0.999, device=L.device, seed=L.seed)
+gan = make_gan("ganlab", device=L.device, seed=L.seed)     # lr 2e-4, β₁ 0.5, BCE on logits, label 0.9,
+                                                           # dropout 0.5, spectral norm, EMA 0.999
 refereed, step, epoch = [], 0, 0
 while step < refereed_steps:
     for x_real in batches(images, 100, seed=L.seed, epoch=epoch):

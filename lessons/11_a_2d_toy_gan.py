@@ -22,7 +22,7 @@ import torch
 
 from ganlab.lab import lesson
 from ganlab.activations import sigmoid
-from ganlab.gan import GAN
+from ganlab.lab.build import make_gan
 
 L = lesson.setup(__doc__, number=11)
 MODES, RADIUS, SPREAD = 8, 0.7, 0.04
@@ -43,7 +43,7 @@ def modes_covered(points):
 
 gen = torch.Generator().manual_seed(L.seed)
 torch.manual_seed(L.seed)
-gan = GAN(latent_dim=2, hidden_dim=128, image_dim=2, lr=1e-3, betas=(0.5, 0.999), stable_loss=True)
+gan = make_gan("classic", latent_dim=2, hidden_dim=128, image_dim=2, lr=1e-3, beta1=0.5, stable_loss=True)
 steps = 2000 if L.quick else 6000
 snapshots = {0, steps // 8, steps // 3, steps}
 fixed_z = torch.randn(1000, 2, generator=gen)
@@ -59,7 +59,7 @@ for step in range(steps + 1):
             surface = sigmoid(gan.D(grid)).reshape(120, 120)
         arrows = fixed_z[:60].clone()
         x = gan.G(arrows).detach().requires_grad_(True)
-        (push,) = torch.autograd.grad(gan.objective.g(gan.D(x)), x)         # dloss_G / dx
+        (push,) = torch.autograd.grad(gan.game.g(gan.D(x)), x)         # dloss_G / dx
         ax = axes[panel]
         ax.imshow(surface, extent=(-1, 1, -1, 1), origin="lower", cmap="RdBu", vmin=0, vmax=1, alpha=0.8)
         ax.scatter(*real_batch(500, gen).T, s=2, c="k", label="real")
@@ -86,7 +86,7 @@ print()
 # twice: first with G's update switched off (D's move alone), then with D's switched off
 # (G's move alone), so that each picture shows who moves what.
 torch.manual_seed(L.seed + 1)
-demo = GAN(latent_dim=2, hidden_dim=128, image_dim=2, lr=1e-3, betas=(0.5, 0.999), stable_loss=True)
+demo = make_gan("classic", latent_dim=2, hidden_dim=128, image_dim=2, lr=1e-3, beta1=0.5, stable_loss=True)
 for _ in range(150):
     demo.step(real_batch(256, gen), torch.randn(256, 2, generator=gen), torch.randn(256, 2, generator=gen))
 

@@ -72,18 +72,19 @@ from ganlab.lab.checkpoint import load_training_state, training_state
 from ganlab.lab.classifier import load_scorer
 from ganlab.lab.data import batches, load_dataset
 from ganlab.lab.metrics import frechet_distance
-from ganlab.gan import GAN, set_grads
+from ganlab.gan import GAN
+from ganlab.lab.build import build_gan
+from ganlab.lab.config import make_config
 from ganlab.models import Discriminator
-from ganlab.objective import Objective
-from ganlab.optim import Adam
+from ganlab.objective import make_game
+from ganlab.optim import Adam, set_grads
 from ganlab.lab.plots import grid_image
 
 L = lesson.setup(__doc__, number=14)
 images = load_dataset("mnist-sample", device=L.device).images
 WARM = 1500 if L.quick else 3000
 STEPS = 300 if L.quick else 1000
-RECIPE = dict(lr=2e-4, betas=(0.5, 0.999), stable_loss=True, real_label=0.9, dropout=0.5,
-              spectral_norm=True, device=L.device)
+RECIPE = make_config("ganlab", ema=0.0, seed=L.seed)      # lr 2e-4, β₁ 0.5, label 0.9, dropout, spectral norm
 fixed_z = torch.randn(500, 64, generator=torch.Generator(device=L.device).manual_seed(1), device=L.device)
 scorer = load_scorer("mnist-sample")
 real_features, _ = scorer.net.embed(scorer.train_images)
@@ -119,7 +120,7 @@ def samples_and_fid(gan):
 
 # %%
 torch.manual_seed(L.seed)
-working = GAN(**RECIPE, seed=L.seed)
+working = build_gan(RECIPE, L.device)
 play(working, WARM, L.seed)
 trained = training_state(working)                # what a checkpoint holds: G, D, both Adams
 x, fid = samples_and_fid(working)
@@ -139,14 +140,14 @@ def no_detach_step(gan, x_real, z_d, z_g):
     """The D step without detaching G's output: D's loss also reaches G, and G steps on it."""
     x_fake = gan.G(z_d)                                          # graph kept: the mistake
     logits_real, logits_fake = gan.D(x_real), gan.D(x_fake)
-    d_loss = gan.objective.real(logits_real) + gan.objective.fake(logits_fake)
+    d_loss = gan.game.real(logits_real) + gan.game.fake(logits_fake)
     n_d = len(gan.D.parameters())
     grads = torch.autograd.grad(d_loss, gan.D.parameters() + gan.G.parameters())
     set_grads(gan.D.parameters(), grads[:n_d])
     gan.opt_D.step()
     set_grads(gan.G.parameters(), grads[n_d:])
     gan.opt_G.step()                                             # G descends D's loss
-    g_loss = gan.objective.g(gan.D(gan.G(z_g)))
+    g_loss = gan.game.g(gan.D(gan.G(z_g)))
     set_grads(gan.G.parameters(), torch.autograd.grad(g_loss, gan.G.parameters()))
     gan.opt_G.step()
     return {"d_real": torch.sigmoid(logits_real).mean(), "d_fake": torch.sigmoid(logits_fake).mean(),
@@ -154,7 +155,7 @@ def no_detach_step(gan, x_real, z_d, z_g):
 
 
 def naive_bce(gan):
-    gan.objective = Objective("bce", real_label=0.9, stable=False)
+    gan.game = make_game("bce", real_label=0.9, stable=False)
     return gan
 
 
@@ -172,22 +173,22 @@ def lr_too_large(gan):
 
 def small_d(gan):
     gan.D = Discriminator(hidden_dim=8, dropout=0.5, spectral_norm=True, device=L.device,
-                          dropout_generator=gan.dropout_rng)
-    gan.opt_D = Adam(gan.D.parameters(), lr=RECIPE["lr"], betas=RECIPE["betas"])   # a fresh Adam for the new D
+                          dropout_generator=gan.rng)
+    gan.opt_D = Adam(gan.D.parameters(), lr=RECIPE.lr, betas=(RECIPE.beta1, RECIPE.beta2))   # a fresh Adam for the new D
     return gan
 
 
 def no_spectral_norm(gan):
     """D's layers as plain Linear layers holding the weights D uses, W / σ(W): the same D,
     from here on free to grow."""
-    plain = Discriminator(dropout=0.5, device=L.device, dropout_generator=gan.dropout_rng)
+    plain = Discriminator(dropout=0.5, device=L.device, dropout_generator=gan.rng)
     with torch.no_grad():
         for sn, layer in zip(gan.D.layers, plain.layers):
             if hasattr(sn, "u"):                                   # σ(W) ≈ uᵀ W v, as the SN layer computes it
                 layer.W.copy_(sn.W / (sn.u @ (sn.W @ sn.v)))
                 layer.b.copy_(sn.b)
     gan.D = plain
-    gan.opt_D = Adam(gan.D.parameters(), lr=RECIPE["lr"], betas=RECIPE["betas"])   # a fresh Adam for the new D
+    gan.opt_D = Adam(gan.D.parameters(), lr=RECIPE.lr, betas=(RECIPE.beta1, RECIPE.beta2))   # a fresh Adam for the new D
     return gan
 
 
@@ -209,7 +210,7 @@ fig, axes = plt.subplots(len(VARIANTS), 2, figsize=(9, 2.6 * len(VARIANTS)),
 summary = {}
 for row, (name, (step_fn, change)) in enumerate(VARIANTS.items()):
     torch.manual_seed(L.seed)
-    gan = GAN(**RECIPE, seed=L.seed)
+    gan = build_gan(RECIPE, L.device)
     load_training_state(gan, trained)                         # every run starts from the working GAN
     gan = change(gan) if change else gan
     d_real, d_fake = play(gan, STEPS, L.seed + 1, step_fn or GAN.step)
@@ -257,7 +258,7 @@ L.check("without spectral norm D pulls ahead: D(x) - D(G(z)) above 0.5 (0 = it i
 with torch.no_grad():
     logits = working.D(images[:100]).double()
 target = torch.full_like(logits, 0.9)
-naive, stable = Objective("bce", 0.9, stable=False), Objective("bce", 0.9, stable=True)
+naive, stable = make_game("bce", 0.9, stable=False), make_game("bce", 0.9, stable=True)
 L.check("naive BCE = F.binary_cross_entropy(sigmoid(l), 0.9)", naive.real(logits),
         F.binary_cross_entropy(torch.sigmoid(logits), target), tol=1e-12)
 L.check("BCE on logits = F.binary_cross_entropy_with_logits(l, 0.9)", stable.real(logits),

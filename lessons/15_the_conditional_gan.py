@@ -40,7 +40,7 @@ from ganlab.lab.classifier import load_scorer
 from ganlab.conditional import one_hot, project
 from ganlab.lab.config import make_config
 from ganlab.lab.evaluate import evaluate_images
-from ganlab.gan import GAN
+from ganlab.lab.build import make_gan
 from ganlab.lab.twin import TwinGAN
 from ganlab.lab.sampling import generate, load_generator, requested_labels
 from ganlab.lab.train import train
@@ -64,10 +64,10 @@ print()
 # %%
 # float64 so that the only difference left is rounding in the 16th digit; the twin keeps the
 # classic sigmoid + nn.BCELoss, so ours uses the same loss here (stable_loss=False)
-sizes = dict(latent_dim=64, hidden_dim=64, image_dim=784, num_classes=10, dtype=torch.float64)
+sizes = dict(latent_dim=64, hidden_dim=64, dtype=torch.float64)
 torch.manual_seed(L.seed)
-ours = GAN(**sizes, stable_loss=False)
-twin = TwinGAN(**sizes)
+ours = make_gan("classic", **sizes, conditional=True)        # ganlab's layers, the twin's loss
+twin = TwinGAN(**sizes, num_classes=10)
 twin.G.load_state_dict(ours.G.state_dict())
 twin.D.load_state_dict(ours.D.state_dict())
 gen = torch.Generator().manual_seed(L.seed)

@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
-from ganlab.gan import set_grads
+from ganlab.optim import set_grads
 from ganlab.lab import lesson
 from ganlab.lab.data import load_dataset
 from ganlab.lab.plots import grid_image

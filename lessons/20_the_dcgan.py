@@ -31,7 +31,7 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab.gan import GAN
+from ganlab.lab.build import make_gan
 from ganlab.lab import lesson
 from ganlab.lab.config import make_config
 from ganlab.lab.plots import grid_image
@@ -45,8 +45,8 @@ L = lesson.setup(__doc__, number=20)
 # ## 1. The shapes through G and D
 
 # %%
-dcgan = GAN(arch="dcgan", dtype=torch.float64, generator=torch.Generator().manual_seed(L.seed))
-mlp = GAN(dtype=torch.float64, generator=torch.Generator().manual_seed(L.seed))
+dcgan = make_gan("classic", arch="dcgan", dtype=torch.float64, generator=torch.Generator().manual_seed(L.seed))
+mlp = make_gan("classic", dtype=torch.float64, generator=torch.Generator().manual_seed(L.seed))
 h = torch.randn(2, 64, dtype=torch.float64)
 print("G:", "z", tuple(h.shape))
 with torch.no_grad():
@@ -65,7 +65,7 @@ print(f"\nweights: DCGAN G {count(dcgan.G):,}, D {count(dcgan.D):,};  MLP G {cou
 
 # %%
 twin = TwinGAN(arch="dcgan", dtype=torch.float64, betas=(0.9, 0.999))
-ours = GAN(arch="dcgan", dtype=torch.float64, stable_loss=False, generator=torch.Generator().manual_seed(L.seed))
+ours = make_gan("classic", arch="dcgan", dtype=torch.float64, generator=torch.Generator().manual_seed(L.seed))
 twin.G.load_state_dict(ours.G.state_dict())
 twin.D.load_state_dict(ours.D.state_dict())
 gen = torch.Generator().manual_seed(L.seed)

@@ -4,10 +4,9 @@ import pytest
 import torch
 
 from ganlab.dcgan import DCGANDiscriminator, DCGANGenerator
-from ganlab.gan import GAN
 from ganlab.lab.twin import TwinGAN, twin_dcgan_discriminator, twin_dcgan_generator
 from parity import DEVICES, DTYPES, assert_close
-from test_gan import assert_trained, max_diff, run, run_tol
+from test_gan import gan_of, assert_trained, max_diff, run, run_tol
 
 LATENT = 8
 SIZES = dict(latent_dim=LATENT, image_dim=784)
@@ -46,7 +45,7 @@ def test_g_and_d_match_the_nn_twin_forward_and_by_hand_backward(dtype, device):
 
 
 def dcgan_twins(dtype, device, manual, **recipe):
-    ours = GAN(latent_dim=LATENT, arch="dcgan", manual_backward=manual, device=device, dtype=dtype,
+    ours = gan_of(latent_dim=LATENT, arch="dcgan", manual_backward=manual, device=device, dtype=dtype,
                generator=torch.Generator().manual_seed(2), **recipe)
     recipe.pop("stable_loss", None)
     theirs = TwinGAN(latent_dim=LATENT, arch="dcgan", device=device, dtype=dtype, **recipe)
@@ -80,7 +79,7 @@ def test_the_dcgan_matches_its_nn_twin_for_10_steps(recipe, manual, dtype, devic
 
 
 def test_samples_are_drawn_with_the_running_statistics():
-    gan = GAN(latent_dim=LATENT, arch="dcgan", ema=0.9, generator=torch.Generator().manual_seed(3))
+    gan = gan_of(latent_dim=LATENT, arch="dcgan", ema=0.9, generator=torch.Generator().manual_seed(3))
     for _ in range(3):
         gan.step(torch.rand(8, 784) * 2 - 1, torch.randn(8, LATENT), torch.randn(8, LATENT))
     assert torch.equal(gan.G_ema.layers[2].running_mean, gan.G.layers[2].running_mean)   # copied, not averaged
@@ -90,5 +89,7 @@ def test_samples_are_drawn_with_the_running_statistics():
 
 
 def test_the_dcgan_refuses_what_it_does_not_have():
-    with pytest.raises(ValueError, match="DCGAN"):
-        GAN(arch="dcgan", num_classes=10)
+    with pytest.raises(ValueError, match="--arch dcgan takes none of"):
+        gan_of(arch="dcgan", num_classes=10)
+    with pytest.raises(ValueError, match="unknown arch 'dcgann': choose one of mlp, dcgan"):
+        gan_of(arch="dcgann")               # a misspelt name never falls through to the MLP

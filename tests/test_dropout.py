@@ -1,9 +1,8 @@
 import torch
 
 from ganlab.dropout import Dropout
-from ganlab.gan import GAN
 from ganlab.models import Discriminator
-from test_gan import SMALL, batches
+from test_gan import gan_of, SMALL, batches
 
 
 def test_dropout_keeps_the_expected_value_and_drops_about_p():
@@ -27,8 +26,8 @@ def test_dropout_backward_silences_the_same_units():
 
 
 def test_manual_and_autograd_agree_with_dropout_in_d():
-    a = GAN(**SMALL, dropout=0.3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-    b = GAN(**SMALL, dropout=0.3, dtype=torch.float64, generator=torch.Generator().manual_seed(1), manual_backward=True)
+    a = gan_of(**SMALL, dropout=0.3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    b = gan_of(**SMALL, dropout=0.3, dtype=torch.float64, generator=torch.Generator().manual_seed(1), manual_backward=True)
     for batch in batches(torch.float64, "cpu", steps=5):
         a.step(*batch)
         b.step(*batch)
@@ -38,7 +37,7 @@ def test_manual_and_autograd_agree_with_dropout_in_d():
 
 def test_dropout_keys_follow_nn_sequential():
     from ganlab.lab.twin import twin_discriminator
-    ours = GAN(**SMALL, dropout=0.3).D.state_dict()
+    ours = gan_of(**SMALL, dropout=0.3).D.state_dict()
     theirs = twin_discriminator(SMALL["image_dim"], SMALL["hidden_dim"], dropout=0.3).state_dict()
     assert list(ours) == list(theirs) == ["0.weight", "0.bias", "3.weight", "3.bias", "6.weight", "6.bias"]
 
@@ -58,8 +57,8 @@ def test_minibatch_std_matches_autograd_and_torch_std():
 
 def test_manual_and_autograd_agree_with_minibatch_std():
     kw = dict(**SMALL, dropout=0.3, minibatch_std=True, dtype=torch.float64)
-    a = GAN(**kw, generator=torch.Generator().manual_seed(1))
-    b = GAN(**kw, generator=torch.Generator().manual_seed(1), manual_backward=True)
+    a = gan_of(**kw, generator=torch.Generator().manual_seed(1))
+    b = gan_of(**kw, generator=torch.Generator().manual_seed(1), manual_backward=True)
     for batch in batches(torch.float64, "cpu", steps=5):
         a.step(*batch)
         b.step(*batch)

@@ -2,8 +2,9 @@
 import pytest
 import torch
 
-from ganlab.gan import GAN
+from ganlab.lab.build import make_gan
 from ganlab.lab.checkpoint import training_state
+from ganlab.lab.config import NUM_CLASSES
 from ganlab.lab.twin import TwinGAN
 from host_reads import HostReads
 from parity import DEVICES, DTYPES
@@ -33,6 +34,18 @@ def assert_trained(state, initial, steps, lr=2e-4):
     assert max_diff(state, initial) > steps * lr / 4
 
 
+def gan_of(manual_backward=False, betas=None, num_classes=0, generator=None, device="cpu", **settings):
+    """A ganlab GAN from the settings the tests name, built by the lab's builder from a Config:
+    the plain game (BCE on logits, labels 1 and 0, no averaging, no referee) unless told."""
+    if betas is not None:
+        settings.update(beta1=betas[0], beta2=betas[1])
+    if num_classes:
+        assert num_classes == NUM_CLASSES, "a conditional GAN has the ten digits' classes"
+    settings = {"stable_loss": True, "gp": 0.0, **settings}       # the classic recipe, on logits
+    return make_gan("classic", device=device, generator=generator, conditional=bool(num_classes),
+                    backend="manual" if manual_backward else "autograd", **settings)
+
+
 def batches(dtype, device, steps=STEPS, batch=16, sizes=SMALL, seed=7, num_classes=0):
     """(x, z_d, z_g), and for a conditional GAN also the labels (y_real, y_d, y_g, y_wrong)."""
     gen = torch.Generator().manual_seed(seed)
@@ -58,7 +71,7 @@ def max_diff(state_a, state_b):
 
 def twins(dtype, device, manual, **recipe):
     torch.manual_seed(0)
-    ours = GAN(**SMALL, manual_backward=manual, device=device, dtype=dtype, **recipe)
+    ours = gan_of(**SMALL, manual_backward=manual, device=device, dtype=dtype, **recipe)
     recipe.pop("stable_loss", None)
     theirs = TwinGAN(**SMALL, device=device, dtype=dtype, **recipe)
     theirs.G.load_state_dict(ours.G.state_dict())
@@ -73,7 +86,7 @@ RECIPES = {
     "logits": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4),
     "smoothed+ema": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, real_label=0.9, ema=0.99),
     "saturating": dict(stable_loss=True, g_loss="saturating", lr=1e-3),
-    "conditional": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, ema=0.99, num_classes=4),
+    "conditional": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, ema=0.99, num_classes=10),
 }
 
 
@@ -109,8 +122,8 @@ def gradients_given_to_adam(gan):
 
 @pytest.mark.parametrize("recipe", list(RECIPES))
 def test_manual_backward_gives_autograds_gradients_exactly_in_float64(recipe):
-    a = GAN(**SMALL, dtype=torch.float64, generator=torch.Generator().manual_seed(1), **RECIPES[recipe])
-    b = GAN(**SMALL, dtype=torch.float64, generator=torch.Generator().manual_seed(1), manual_backward=True,
+    a = gan_of(**SMALL, dtype=torch.float64, generator=torch.Generator().manual_seed(1), **RECIPES[recipe])
+    b = gan_of(**SMALL, dtype=torch.float64, generator=torch.Generator().manual_seed(1), manual_backward=True,
             **RECIPES[recipe])
     grads_a, grads_b = gradients_given_to_adam(a), gradients_given_to_adam(b)
     for batch in batches(torch.float64, "cpu", steps=5, num_classes=a.num_classes):
@@ -122,7 +135,7 @@ def test_manual_backward_gives_autograds_gradients_exactly_in_float64(recipe):
 
 @pytest.mark.parametrize("manual", [False, True], ids=["autograd", "manual"])
 def test_d_step_leaves_g_unchanged(manual):
-    gan = GAN(**SMALL, manual_backward=manual)
+    gan = gan_of(**SMALL, manual_backward=manual)
     x, z_d, z_g = next(batches(torch.float32, "cpu"))
     G_before = gan.G.state_dict()
     gan.opt_G.step = lambda grads=None: None         # run the step with G's update switched off
@@ -131,12 +144,12 @@ def test_d_step_leaves_g_unchanged(manual):
     for k, v in gan.G.state_dict().items():
         assert torch.equal(v, G_before[k]), k
     # ...while D did move
-    assert any(not torch.equal(v, gan.D.state_dict()[k]) for k, v in GAN(**SMALL).D.state_dict().items())
+    assert any(not torch.equal(v, gan.D.state_dict()[k]) for k, v in gan_of(**SMALL).D.state_dict().items())
 
 
 def test_d_loss_reported_is_minus_v_of_the_d_step():
     from ganlab.objective import d_loss as minus_v
-    gan = GAN(**SMALL, stable_loss=True, dtype=torch.float64)
+    gan = gan_of(**SMALL, stable_loss=True, dtype=torch.float64)
     x, z_d, z_g = next(batches(torch.float64, "cpu"))
     with torch.no_grad():
         expected = minus_v(gan.D(x), gan.D(gan.G(z_d)))
@@ -145,7 +158,7 @@ def test_d_loss_reported_is_minus_v_of_the_d_step():
 
 
 def test_step_returns_device_tensors_not_python_floats():
-    gan = GAN(**SMALL)
+    gan = gan_of(**SMALL)
     stats = gan.step(*next(batches(torch.float32, "cpu")))
     assert all(torch.is_tensor(v) and v.dim() == 0 for v in stats.values())
     assert 0 < stats["d_real"].item() < 1 and 0 < stats["d_fake"].item() < 1
@@ -155,9 +168,9 @@ def test_step_returns_device_tensors_not_python_floats():
 @pytest.mark.parametrize("recipe", list(RECIPES) + ["dropout+conditional", "minibatch-std"])
 def test_a_step_never_makes_the_host_wait_for_a_number(recipe, manual):
     # On a GPU each such read would stall the step until the device caught up
-    settings = {"dropout+conditional": dict(dropout=0.5, real_label=0.9, ema=0.99, num_classes=4),
+    settings = {"dropout+conditional": dict(dropout=0.5, real_label=0.9, ema=0.99, num_classes=10),
                 "minibatch-std": dict(minibatch_std=True, dropout=0.5)}.get(recipe) or RECIPES[recipe]
-    gan = GAN(**SMALL, manual_backward=manual, **settings)
+    gan = gan_of(**SMALL, manual_backward=manual, **settings)
     steps = batches(torch.float32, "cpu", steps=3, num_classes=gan.num_classes)
     gan.step(*next(steps))
     with HostReads() as reads:
@@ -173,9 +186,9 @@ def test_a_step_never_makes_the_host_wait_for_a_number(recipe, manual):
 MNIST_SIZED = dict(latent_dim=8, hidden_dim=32, image_dim=784)
 TECHNIQUES = {
     "augment": dict(translation=0.125, cutout=0.5, dropout=0.5, real_label=0.9),
-    "augment+conditional": dict(translation=0.125, cutout=0.5, num_classes=4),
-    "conditional, mismatch weight 0.2": dict(num_classes=4, mismatch_weight=0.2, spectral_norm=True),
-    "conditional, projection": dict(num_classes=4, projection=True, mismatch_weight=0.1, spectral_norm=True,
+    "augment+conditional": dict(translation=0.125, cutout=0.5, num_classes=10),
+    "conditional, mismatch weight 0.2": dict(num_classes=10, mismatch_weight=0.2, spectral_norm=True),
+    "conditional, projection": dict(num_classes=10, projection=True, mismatch_weight=0.1, spectral_norm=True,
                                     dropout=0.5, translation=0.125),
     "augment+minibatch-std": dict(translation=0.125, cutout=0.25, minibatch_std=True),
     "spectral-norm+hinge": dict(spectral_norm=True, loss="hinge"),
@@ -187,8 +200,8 @@ TECHNIQUES = {
 @pytest.mark.parametrize("technique", list(TECHNIQUES))
 def test_manual_backward_matches_autograd_for_each_technique_in_float64(technique):
     settings = TECHNIQUES[technique]
-    a = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), **settings)
-    b = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), manual_backward=True,
+    a = gan_of(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), **settings)
+    b = gan_of(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), manual_backward=True,
             **settings)
     grads_a, grads_b = gradients_given_to_adam(a), gradients_given_to_adam(b)
     for batch in batches(torch.float64, "cpu", steps=4, sizes=MNIST_SIZED, num_classes=a.num_classes):
@@ -202,8 +215,8 @@ def test_manual_backward_matches_autograd_for_each_technique_in_float64(techniqu
 
 def test_augmentation_reaches_g_through_d():
     # G's gradient passes through the augmentation: shifting what D sees changes it
-    plain = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-    shifted = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), translation=0.125)
+    plain = gan_of(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    shifted = gan_of(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), translation=0.125)
     seen = gradients_given_to_adam(plain), gradients_given_to_adam(shifted)
     batch = next(batches(torch.float64, "cpu", sizes=MNIST_SIZED))
     plain.step(*batch)
@@ -214,12 +227,12 @@ def test_augmentation_reaches_g_through_d():
 
 @pytest.mark.parametrize("penalty", [dict(r1=1.0), dict(r1=1.0, r1_every=4), dict(loss="wgan-gp", gp=10.0)])
 def test_penalties_train_with_autograd_and_the_manual_backend_refuses_them(penalty):
-    gan = GAN(**MNIST_SIZED, translation=0.125, **penalty)
+    gan = gan_of(**MNIST_SIZED, translation=0.125, **penalty)
     for batch in batches(torch.float32, "cpu", steps=3, sizes=MNIST_SIZED):
         stats = gan.step(*batch)
     assert all(torch.isfinite(v) for v in stats.values())
     with pytest.raises(ValueError, match="second derivatives"):
-        GAN(**MNIST_SIZED, manual_backward=True, **penalty)
+        gan_of(**MNIST_SIZED, manual_backward=True, **penalty)
 
 
 def test_lazy_r1_adds_k_times_the_penalty_every_k_steps():
@@ -227,8 +240,8 @@ def test_lazy_r1_adds_k_times_the_penalty_every_k_steps():
     batch = next(batches(torch.float64, "cpu", sizes=MNIST_SIZED))
     losses = {}
     for every in (1, 3):
-        gan = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), r1=2.0, r1_every=every)
-        plain = GAN(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        gan = gan_of(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1), r1=2.0, r1_every=every)
+        plain = gan_of(**MNIST_SIZED, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
         x = batch[0].clone().requires_grad_(True)
         penalty = r1_penalty(plain.D(x), x, 2.0).item()
         losses[every] = gan.step(*batch)["d_loss"].item() - plain.step(*batch)["d_loss"].item()
@@ -236,8 +249,8 @@ def test_lazy_r1_adds_k_times_the_penalty_every_k_steps():
 
 
 def test_mismatch_weight_shares_the_fake_term_between_g_and_wrong_labels():
-    gan = GAN(**SMALL, dtype=torch.float64, num_classes=4, mismatch_weight=0.2)
-    x, z_d, z_g, y_real, y_d, y_g, y_wrong = next(batches(torch.float64, "cpu", num_classes=4))
+    gan = gan_of(**SMALL, dtype=torch.float64, num_classes=10, mismatch_weight=0.2)
+    x, z_d, z_g, y_real, y_d, y_g, y_wrong = next(batches(torch.float64, "cpu", num_classes=10))
     with torch.no_grad():
         logits = [gan.D(x, y_real), gan.D(gan.G(z_d, y_d), y_d), gan.D(x, y_wrong)]
         bce = torch.nn.functional.binary_cross_entropy_with_logits

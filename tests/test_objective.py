@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from ganlab.activations import sigmoid
 from ganlab.losses import bce_with_logits
-from ganlab.objective import Objective, d_loss, g_loss_non_saturating, g_loss_saturating, value
+from ganlab.objective import GAMES, make_game, d_loss, g_loss_non_saturating, g_loss_saturating, value
 from parity import assert_close
 
 gen = torch.Generator().manual_seed(4)
@@ -71,7 +71,7 @@ TORCH_LOSSES = {   # kind: (D on reals, D on fakes, G), each from torch.nn.funct
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("kind", list(TORCH_LOSSES))
 def test_each_loss_and_its_hand_written_gradient_match_torch(kind, dtype):
-    objective = Objective(kind)
+    objective = make_game(kind)
     logits = (torch.randn(64, 1, generator=torch.Generator().manual_seed(2), dtype=dtype) * 3)
     tol = dict(atol=1e-6, rtol=1e-5) if dtype == torch.float32 else dict(atol=1e-12, rtol=1e-10)
     ours = (objective.real, objective.fake, objective.g)
@@ -87,7 +87,7 @@ def test_each_loss_and_its_hand_written_gradient_match_torch(kind, dtype):
 
 
 def test_hinge_gradient_at_the_kink_is_torchs():
-    objective = Objective("hinge")
+    objective = make_game("hinge")
     logits = torch.tensor([[1.0], [-1.0], [0.0]], dtype=torch.float64, requires_grad=True)
     for hand, theirs in ((objective.real_grad, lambda l: F.relu(1 - l).mean()),
                          (objective.fake_grad, lambda l: F.relu(1 + l).mean())):
@@ -98,12 +98,30 @@ def test_hinge_gradient_at_the_kink_is_torchs():
 def test_saturating_and_label_smoothed_bce_gradients_match_torch():
     logits = torch.randn(16, 1, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
     for objective, theirs in (
-            (Objective("bce", g_loss="saturating"), lambda l: -F.binary_cross_entropy_with_logits(l, 0 * l)),
-            (Objective("bce", stable=False, g_loss="saturating"), lambda l: -F.binary_cross_entropy(torch.sigmoid(l), 0 * l))):
+            (make_game("bce", g_loss="saturating"), lambda l: -F.binary_cross_entropy_with_logits(l, 0 * l)),
+            (make_game("bce", stable=False, g_loss="saturating"), lambda l: -F.binary_cross_entropy(torch.sigmoid(l), 0 * l))):
         l = logits.clone().requires_grad_(True)
         (expected,) = torch.autograd.grad(theirs(l), l)
         torch.testing.assert_close(objective.g_grad(logits), expected, atol=1e-12, rtol=1e-10)
-    smoothed = Objective("bce", real_label=0.9)
+    smoothed = make_game("bce", real_label=0.9)
     l = logits.clone().requires_grad_(True)
     (expected,) = torch.autograd.grad(F.binary_cross_entropy_with_logits(l, torch.full_like(l, 0.9)), l)
     torch.testing.assert_close(smoothed.real_grad(logits), expected, atol=1e-12, rtol=1e-10)
+
+
+def test_the_games_table_is_the_losses_list_and_an_unknown_name_raises():
+    assert set(GAMES) == set(TORCH_LOSSES)              # each game has its torch check above
+    with pytest.raises(ValueError, match="unknown loss 'bec': choose one of bce, lsgan, hinge, wgan-gp"):
+        make_game("bec")
+    with pytest.raises(ValueError, match="unknown generator loss"):
+        make_game("bce", g_loss="nonsaturating")
+
+
+def test_the_bce_game_plays_lesson_8s_losses():
+    # the functions lesson 8 teaches are the ones the GAN step calls
+    assert make_game("bce").g is g_loss_non_saturating
+    assert make_game("bce", g_loss="saturating").g is g_loss_saturating
+    logits_real, logits_fake = torch.randn(2, 8, 1, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    game = make_game("bce")
+    assert game.real(logits_real) + game.fake(logits_fake) == d_loss(logits_real, logits_fake)
+    torch.testing.assert_close(d_loss(logits_real, logits_fake), -value(logits_real, logits_fake), atol=1e-12, rtol=0)

@@ -10,7 +10,6 @@ import torch
 from ganlab.augment import DiffAugment
 from ganlab.conv import Conv2d, ConvTranspose2d
 from ganlab.dropout import Dropout
-from ganlab.gan import GAN
 from ganlab.lab.checkpoint import load_training_state, training_state
 from ganlab.optim import Adam
 from ganlab.speed import FastGAN
@@ -18,7 +17,7 @@ from ganlab.speed.conv_kernels import with_conv_kernels
 from ganlab.speed.drawn_ahead import DrawnAhead
 from ganlab.speed.foreach_adam import ForeachAdam
 from parity import DEVICES, DTYPES, needs_compiler
-from test_gan import (RECIPES, SMALL, TECHNIQUES, TWIN_TOL, assert_trained, batches, gradients_given_to_adam,
+from test_gan import (gan_of, RECIPES, SMALL, TECHNIQUES, TWIN_TOL, assert_trained, batches, gradients_given_to_adam,
                       max_diff, run_tol)
 from test_optim import ADAM_SETTINGS, run
 
@@ -91,8 +90,8 @@ GANLAB = dict(stable_loss=True, betas=(0.5, 0.999), real_label=0.9, ema=0.99, dr
 # every recipe the fast path supports, small: the default recipe, the same conditioned on the
 # class (every branch of the step), the classic one, and the techniques for small data that
 # change the step's shape (R1 and WGAN-GP's penalty cannot be compiled)
-CASES = {"ganlab": (SMALL, GANLAB), "conditional": (SMALL, {**GANLAB, "spectral_norm": False, "num_classes": 4}),
-         "projection": (SMALL, {**GANLAB, "num_classes": 4, "projection": True, "mismatch_weight": 0.1}),
+CASES = {"ganlab": (SMALL, GANLAB), "conditional": (SMALL, {**GANLAB, "spectral_norm": False, "num_classes": 10}),
+         "projection": (SMALL, {**GANLAB, "num_classes": 10, "projection": True, "mismatch_weight": 0.1}),
          "classic": (SMALL, RECIPES["seed"]),
          **{name: (MNIST_SIZED, {"dropout": 0.5, **TECHNIQUES[name]})
             for name in ("augment+minibatch-std", "spectral-norm+hinge", "wasserstein")}}
@@ -100,9 +99,9 @@ BOTH_DTYPES = ("ganlab", "conditional")
 
 
 def plain_and_fast(sizes, recipe, manual, dtype, device="cpu", compile=True):
-    plain = GAN(**sizes, **recipe, manual_backward=manual, dtype=dtype, device=device,
+    plain = gan_of(**sizes, **recipe, manual_backward=manual, dtype=dtype, device=device,
                 generator=torch.Generator().manual_seed(1))
-    fast = FastGAN(GAN(**sizes, **recipe, manual_backward=manual, dtype=dtype, device=device), compile=compile)
+    fast = FastGAN(gan_of(**sizes, **recipe, manual_backward=manual, dtype=dtype, device=device), compile=compile)
     load_training_state(fast, training_state(plain))       # weights, optimizers, D's random generator
     return plain, fast
 
@@ -119,7 +118,7 @@ def assert_same_run(plain, fast, sizes, dtype, device="cpu", steps=STEPS):
         assert max_diff(ours[part], theirs[part]) < EQUAL[dtype], part
     assert ours["steps"] == theirs["steps"] == steps and ours["opt_D"]["t"] == steps
     # the same dropout masks and augmentations, from the same generator, none left over
-    assert torch.equal(fast.dropout_rng.get_state(), plain.dropout_rng.get_state())
+    assert torch.equal(fast.rng.get_state(), plain.rng.get_state())
     assert all(not q.queue for q in fast.dropouts + ([fast.augment] if fast.augment else []))
 
 
@@ -146,16 +145,16 @@ def test_the_compiled_step_matches_the_plain_step_on_cuda(manual, device):
 
 
 def test_the_fast_step_refuses_labels_out_of_range():
-    gan = FastGAN(GAN(**SMALL, num_classes=4), compile=False)
-    x, z_d, z_g, y_real, y_d, y_g, y_wrong = next(batches(torch.float32, "cpu", num_classes=4))
-    with pytest.raises(RuntimeError, match="labels must lie in 0..3"):
-        gan.step(x, z_d, z_g, y_real, y_d + 4, y_g, y_wrong)
+    gan = FastGAN(gan_of(**SMALL, num_classes=10), compile=False)
+    x, z_d, z_g, y_real, y_d, y_g, y_wrong = next(batches(torch.float32, "cpu", num_classes=10))
+    with pytest.raises(RuntimeError, match="labels must lie in 0..9"):
+        gan.step(x, z_d, z_g, y_real, y_d + 10, y_g, y_wrong)
 
 
 @pytest.mark.parametrize("penalty", [dict(r1=1.0), dict(loss="wgan-gp", gp=10.0)])
 def test_penalties_are_refused_in_one_line(penalty):
     with pytest.raises(ValueError, match="gradient of a gradient"):
-        FastGAN(GAN(**MNIST_SIZED, **penalty))
+        FastGAN(gan_of(**MNIST_SIZED, **penalty))
 
 
 DCGAN = dict(latent_dim=16, arch="dcgan")
@@ -167,9 +166,9 @@ DCGAN_RECIPES = {"smoothed+ema": dict(betas=(0.5, 0.999), real_label=0.9, ema=0.
 @pytest.mark.parametrize("manual, recipe", [(False, "smoothed+ema"), (True, "smoothed+ema"), (False, "r1")],
                          ids=["autograd", "manual", "autograd-r1"])
 def test_the_dcgan_with_torch_conv_kernels_matches_the_plain_dcgan_for_10_steps(manual, recipe, dtype):
-    plain = GAN(**DCGAN, **DCGAN_RECIPES[recipe], manual_backward=manual, dtype=dtype,
+    plain = gan_of(**DCGAN, **DCGAN_RECIPES[recipe], manual_backward=manual, dtype=dtype,
                 generator=torch.Generator().manual_seed(2))
-    fast = with_conv_kernels(GAN(**DCGAN, **DCGAN_RECIPES[recipe], manual_backward=manual, dtype=dtype))
+    fast = with_conv_kernels(gan_of(**DCGAN, **DCGAN_RECIPES[recipe], manual_backward=manual, dtype=dtype))
     load_training_state(fast, training_state(plain))
     assert all(type(layer).__module__ == "ganlab.speed.conv_kernels"
                for network in (fast.G, fast.D, fast.G_ema) for layer in network.layers

@@ -1,42 +1,94 @@
-"""From a ``Config`` to a model: the one place where settings become networks.
+"""From a ``Config`` to a model: the one place where settings become parts, and parts a GAN.
 
-``build_model`` gives what ``ganlab train`` trains: ganlab's ``GAN`` (autograd or
-hand-written backward), the same GAN compiled (``ganlab.speed.FastGAN``) with
-``--compile``, or the ``torch.nn`` twin; ``--fast-conv`` gives the DCGAN's convolutions
-torch's kernels (``ganlab.speed.conv_kernels``). ``build_generator`` gives a bare G, for drawing
-samples from a checkpoint. ``train``, ``sample``, ``compare``, ``evaluate`` and the
-benchmarks all build through here.
+The names a config can give are listed here once, as data: each architecture is the pair
+of functions that build its G and D, each backend the class that takes the step. The
+CLI's choices and ``validate`` read these lists; an unknown name raises, naming the known ones.
+
+``build_gan`` gives ganlab's ``GAN`` (autograd) or ``HandWrittenGAN`` (manual backward);
+``build_model`` gives what ``ganlab train`` trains: that GAN, the same GAN with the DCGAN's
+convolutions on torch's kernels (``--fast-conv``) or compiled (``--compile``, both in
+``ganlab.speed``), or the ``torch.nn`` twin. ``build_generator`` gives a bare G, for drawing
+samples from a checkpoint. ``train``, ``sample``, ``compare``, ``evaluate``, the lessons and
+the benchmarks all build through here.
 """
 import torch
 
-from ganlab.dcgan import DCGANGenerator, dcgan_channels
+from ganlab.augment import DiffAugment
+from ganlab.dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_channels
+from ganlab.ema import averaged_copy
 from ganlab.gan import GAN
-from ganlab.lab.twin import TwinGAN
-from ganlab.models import Generator
+from ganlab.gan_by_hand import HandWrittenGAN
+from ganlab.lab.config import make_config, validate
+from ganlab.models import Discriminator, Generator
+from ganlab.objective import make_game
+from ganlab.optim import Adam
+from ganlab.referee import Referee
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
-def sizes(cfg):
-    return dict(latent_dim=cfg.latent_dim, hidden_dim=cfg.hidden_dim, image_dim=cfg.image_dim,
-                num_classes=cfg.num_classes)
+def mlp_generator(cfg, **kw):
+    return Generator(latent_dim=cfg.latent_dim, hidden_dim=cfg.hidden_dim, image_dim=cfg.image_dim,
+                     num_classes=cfg.num_classes, **kw)
 
 
-def build_model(cfg, device="cpu"):
+def mlp_discriminator(cfg, rng=None, **kw):
+    return Discriminator(image_dim=cfg.image_dim, hidden_dim=cfg.hidden_dim, slope=cfg.slope, dropout=cfg.dropout,
+                         minibatch_std=cfg.minibatch_std, spectral_norm=cfg.spectral_norm,
+                         projection=cfg.projection, num_classes=cfg.num_classes, dropout_generator=rng, **kw)
+
+
+def dcgan_generator(cfg, **kw):          # hidden_dim / 4 and / 2 feature maps
+    return DCGANGenerator(latent_dim=cfg.latent_dim, channels=dcgan_channels(cfg.hidden_dim), **kw)
+
+
+def dcgan_discriminator(cfg, rng=None, **kw):
+    return DCGANDiscriminator(channels=dcgan_channels(cfg.hidden_dim), slope=cfg.slope, **kw)
+
+
+# name -> (G's builder, D's builder)
+ARCHS = {"mlp": (mlp_generator, mlp_discriminator), "dcgan": (dcgan_generator, dcgan_discriminator)}
+# name -> the class that takes the step ("nn" is the torch.nn twin, lab/twin.py)
+BACKENDS = {"autograd": GAN, "manual": HandWrittenGAN, "nn": None}
+
+
+def lookup(table, name, what):
+    """``table[name]``, or a ValueError naming the known ones."""
+    if name not in table:
+        raise ValueError(f"unknown {what} {name!r}: choose one of {', '.join(table)}")
+    return table[name]
+
+
+def build_gan(cfg, device="cpu", generator=None):
+    """ganlab's GAN as ``cfg`` says, on ``device``; ``generator`` draws the initial weights
+    (None: torch's global generator). Refuses, in one line, what ``validate`` refuses."""
+    validate(cfg)
+    make_G, make_D = lookup(ARCHS, cfg.arch, "architecture")
+    step_class = lookup(BACKENDS, cfg.backend, "backend")
+    if step_class is None:
+        raise ValueError("build_gan builds ganlab's own GAN: the nn twin is built by build_model")
+    kw = dict(device=device, dtype=DTYPES[cfg.dtype], generator=generator)
+    # D's own random numbers (dropout masks, augmentations, penalty points) come from one
+    # generator, saved in checkpoints, so that a resumed run is exact
+    rng = torch.Generator(device=device or "cpu").manual_seed(cfg.seed + 3)
+    G, D = make_G(cfg, **kw), make_D(cfg, rng=rng, **kw)
+    augment = DiffAugment(cfg.translation, cfg.cutout, rng) if cfg.translation or cfg.cutout else None
+    betas = (cfg.beta1, cfg.beta2)
+    return step_class(
+        G, D, make_game(cfg.loss, cfg.real_label, cfg.stable_loss, cfg.g_loss),
+        opt_G=Adam(G.parameters(), lr=cfg.lr_g or cfg.lr, betas=betas),
+        opt_D=Adam(D.parameters(), lr=cfg.lr_d or cfg.lr, betas=betas),
+        referee=Referee(augment, cfg.r1, cfg.r1_every, cfg.gp, rng),
+        G_ema=averaged_copy(G) if cfg.ema else None, ema=cfg.ema, mismatch_weight=cfg.mismatch_weight, rng=rng)
+
+
+def build_model(cfg, device="cpu", generator=None):
     """The model ``cfg`` describes, on ``device``, freshly initialized."""
-    common = dict(**sizes(cfg), slope=cfg.slope, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2),
-                  real_label=cfg.real_label, g_loss=cfg.g_loss, ema=cfg.ema, dropout=cfg.dropout,
-                  minibatch_std=cfg.minibatch_std, device=device, dtype=DTYPES[cfg.dtype], arch=cfg.arch)
+    validate(cfg)
     if cfg.backend == "nn":
-        if cfg.stable_loss:
-            raise ValueError("the nn backend keeps the classic Sigmoid + BCELoss; "
-                             "use it with --recipe classic or --no-stable-loss")
-        return TwinGAN(**common)
-    gan = GAN(**common, stable_loss=cfg.stable_loss, manual_backward=cfg.backend == "manual",
-              seed=cfg.seed, loss=cfg.loss, lr_d=cfg.lr_d, lr_g=cfg.lr_g,
-              translation=cfg.translation, cutout=cfg.cutout, r1=cfg.r1, r1_every=cfg.r1_every,
-              gp=cfg.gp, spectral_norm=cfg.spectral_norm, mismatch_weight=cfg.mismatch_weight,
-              projection=cfg.projection)
+        from ganlab.lab.twin import twin_from_config
+        return twin_from_config(cfg, device, DTYPES[cfg.dtype])
+    gan = build_gan(cfg, device, generator)
     if cfg.fast_conv:
         from ganlab.speed.conv_kernels import with_conv_kernels
         gan = with_conv_kernels(gan)
@@ -46,9 +98,19 @@ def build_model(cfg, device="cpu"):
     return gan
 
 
+def make_gan(recipe="classic", device="cpu", generator=None, **settings):
+    """A GAN from a recipe and ``Config`` fields, in one call: ``make_gan(latent_dim=2, lr=1e-3)``.
+
+    ``dtype`` may be a torch dtype. The lessons and tests build their GANs with it.
+    """
+    dtype = settings.pop("dtype", None)
+    if isinstance(dtype, torch.dtype):
+        dtype = {v: k for k, v in DTYPES.items()}[dtype]
+    return build_model(make_config(recipe, dtype=dtype, **settings), device, generator)
+
+
 def build_generator(cfg, device="cpu", dtype=torch.float32):
     """A generator of ``cfg``'s sizes, for its weights to be loaded from a checkpoint
     (samples are drawn in float32, whatever precision the run trained in)."""
-    if cfg.arch == "dcgan":
-        return DCGANGenerator(latent_dim=cfg.latent_dim, channels=dcgan_channels(cfg.hidden_dim), device=device, dtype=dtype)
-    return Generator(**sizes(cfg), device=device, dtype=dtype)
+    make_G, _ = lookup(ARCHS, cfg.arch, "architecture")
+    return make_G(cfg, device=device, dtype=dtype)

@@ -64,8 +64,8 @@ def training_state(model):
     or fast) and for the nn twin alike (their parts have ``state_dict`` methods)."""
     state = {"G": model.G.state_dict(), "D": model.D.state_dict(), "steps": model.steps,
              "opt_G": model.opt_G.state_dict(), "opt_D": model.opt_D.state_dict()}
-    if getattr(model, "dropout_rng", None) is not None:
-        state["dropout_rng"] = model.dropout_rng.get_state()
+    if getattr(model, "rng", None) is not None:        # D's random numbers (saved as "dropout_rng")
+        state["dropout_rng"] = model.rng.get_state()
     if model.G_ema:
         state["G_ema"] = model.G_ema.state_dict()
     return state
@@ -78,7 +78,7 @@ def load_training_state(model, state):
     model.opt_G.load_state_dict(state["opt_G"])
     model.opt_D.load_state_dict(state["opt_D"])
     model.steps = int(state["steps"])
-    if getattr(model, "dropout_rng", None) is not None:
-        model.dropout_rng.set_state(state["dropout_rng"].cpu())
+    if getattr(model, "rng", None) is not None:
+        model.rng.set_state(state["dropout_rng"].cpu())
     if model.G_ema:
         model.G_ema.load_state_dict(state["G_ema"])

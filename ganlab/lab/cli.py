@@ -51,61 +51,43 @@ def main(ctx):
         click.echo(ctx.get_help())
 
 
+class NamedChoice(click.Choice):
+    """A choice among the names of one of ``config.choices()``'s lists, read when first needed:
+    the lists live beside the parts they name, which import torch, and ``ganlab --help`` does not."""
+
+    def __init__(self, list_name):
+        self.list_name, self.case_sensitive = list_name, True
+
+    @property
+    def choices(self):
+        from ganlab.lab.config import choices
+        return choices()[self.list_name]
+
+
+def config_options(command):
+    """One click option per ``Config`` field: its name, type, choices and help, defaults rendered
+    from the recipes (``ganlab.lab.config.help_text``). Every value defaults to None, "not given",
+    so that the recipe decides."""
+    from dataclasses import fields
+    from ganlab.lab.config import Config, help_text
+    for f in reversed([f for f in fields(Config) if f.metadata["cli"]]):
+        flag = "--" + f.name.replace("_", "-")
+        if f.type is bool:
+            decl, kind = [f"{flag}/--no-{flag[2:]}"], None
+        elif f.metadata["choices"]:
+            decl, kind = [flag], NamedChoice(f.metadata["choices"])
+        else:
+            decl, kind = [flag], float if f.type == float | None else f.type       # int, float or str
+            if f.metadata["low"] is not None:
+                kind = click.IntRange(min=f.metadata["low"])
+        command = click.option(*decl, f.name, type=kind, default=None, help=help_text(f))(command)
+    return command
+
+
 @main.command()
 @click.option("--recipe", type=click.Choice(list(RECIPES)), default="ganlab", show_default=True,
               help="ganlab's tuned settings, or the classic MNIST GAN's.")
-@click.option("--dataset", help="mnist (default), fashion-mnist or mnist-sample (offline, 5,000 digits).")
-@click.option("--data-dir", help="Where data sets are cached [default: $GANLAB_DATA or ~/.cache/ganlab].")
-@click.option("--epochs", type=click.IntRange(min=1), help="Passes over the training set [default: 30].")
-@click.option("--steps", type=click.IntRange(min=1), help="Total training steps; overrides --epochs.")
-@click.option("--batch-size", type=int, help="Images per step [default: 100].")
-@click.option("--lr", type=float, help="Adam learning rate for G and D [default: 2e-4].")
-@click.option("--beta1", type=float, help="Adam's beta1, the gradient's momentum [default: 0.5; classic 0.9].")
-@click.option("--beta2", type=float, help="Adam's beta2, the squared gradient's [default: 0.999].")
-@click.option("--real-label", type=float, help="D's target for real images; 0.9 is one-sided label smoothing [default: 0.9; classic 1.0].")
-@click.option("--g-loss", type=click.Choice(["non_saturating", "saturating"]),
-              help="BCE only: G minimizes -log D(G(z)) (non-saturating) or log(1 - D(G(z))) [default: non_saturating].")
-@click.option("--stable-loss/--no-stable-loss", default=None,
-              help="BCE on D's logits (stable), or a sigmoid then BCE on probabilities [default: stable; classic not].")
-@click.option("--lr-d", type=float, help="D's own learning rate (two time-scale update rule) [default: --lr].")
-@click.option("--lr-g", type=float, help="G's own learning rate [default: --lr].")
-@click.option("--loss", type=click.Choice(["bce", "lsgan", "hinge", "wgan-gp"]),
-              help="The game, on D's logits: BCE (minimax), least squares, hinge or Wasserstein [default: bce].")
-@click.option("--translation", type=float, help="DiffAugment: shift what D sees by up to this share of the side, e.g. 0.125 [default: 0, off].")
-@click.option("--cutout", type=float, help="DiffAugment: erase a square of this share of the side, e.g. 0.5 [default: 0, off].")
-@click.option("--r1", type=float, help="R1 penalty weight gamma on D's gradient at real images [default: 0, off].")
-@click.option("--r1-every", type=int, help="Lazy R1: apply it every k steps, k times as strong [default: 1].")
-@click.option("--gp", type=float, help="WGAN-GP penalty weight lambda [default: 10 with --loss wgan-gp, else 0].")
-@click.option("--spectral-norm/--no-spectral-norm", default=None,
-              help="Divide D's weights by their spectral norms [default: on; classic and --conditional off].")
-@click.option("--arch", type=click.Choice(["mlp", "dcgan"]), help="G and D of Linear layers, or convolutional (DCGAN) [default: mlp].")
-@click.option("--latent-dim", type=int, help="Size of the noise vector z [default: 64].")
-@click.option("--hidden-dim", type=int, help="Units per hidden layer [default: 256].")
-@click.option("--dropout", type=float, help="Dropout in D's hidden layers [default: 0.5; classic 0].")
-@click.option("--minibatch-std/--no-minibatch-std", default=None, help="Minibatch spread feature in D.")
-@click.option("--ema", type=float, help="Decay of the averaged copy of G [default: 0.999; classic 0].")
-@click.option("--conditional", is_flag=True, default=None,
-              help="Condition G and D on the digit: then `ganlab sample --digit 7` draws a 7.")
-@click.option("--mismatched-labels/--no-mismatched-labels", default=None,
-              help="Conditional: D also rejects real digits shown with a wrong label [default: on].")
-@click.option("--mismatch-weight", type=float,
-              help="Conditional: those wrongly labelled digits' share of D's fake term [default: 0.1; classic 0.5].")
-@click.option("--projection/--no-projection", default=None,
-              help="Conditional: D reads the label by projection, <V_y, D's features> [default: on; classic off].")
-@click.option("--backend", type=click.Choice(["autograd", "manual", "nn"]),
-              help="autograd: ganlab's layers, gradients by autograd [default]; manual: every backward written "
-                   "by hand; nn: the torch.nn twin.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="[default: auto]")
-@click.option("--compile", is_flag=True, default=None,
-              help="Fuse each step with torch.compile: faster once the first steps (about a minute) have compiled it.")
-@click.option("--fast-conv", is_flag=True, default=None,
-              help="DCGAN: compute each convolution with torch's kernel instead of unfold + matmul: the same "
-                   "sums, about twice as fast per step.")
-@click.option("--seed", type=int, help="Seeds weights, noise and batch order [default: 0].")
-@click.option("--log-every", type=int, help="Steps between log lines [default: 100].")
-@click.option("--diagnostics", is_flag=True, default=None,
-              help="At every log line, measure each layer of G and D: activations, dead units, gradients, "
-              "update/weight ratios; writes diagnostics.png and diagnostics.json.")
+@config_options
 @click.option("--out", "out_dir", help="Output folder [default: ganlab-out/train, or train-2, train-3, ... "
               "when that one already holds a run].")
 @click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only --steps, --epochs, --device, --compile and --fast-conv may change).")

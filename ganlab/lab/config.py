@@ -1,66 +1,71 @@
-"""One training configuration, with a comment on every default, and the named recipes.
+"""One training configuration, with a help text on every field, and the named recipes.
 
-``ganlab train`` options map one-to-one onto these fields; the config is saved as
-``config.json`` beside every run and inside every checkpoint.
+Every field is a ``ganlab train`` option (``ganlab.lab.cli`` generates them from here): its
+name, type, help and list of choices; the defaults ``--help`` shows are rendered from the
+recipes. The config is saved as ``config.json`` beside every run and inside every checkpoint.
 """
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 
 NUM_CLASSES = 10                    # digits 0-9 (and Fashion-MNIST's ten kinds of clothing)
 
 
+def option(default, help, choices=None, cli=True, low=None):
+    """A ``Config`` field that is also a ``ganlab train`` option: its default, its help (the
+    default is added from the recipes, never typed), the name of its list of choices, and the
+    lowest value the option takes (``low``; a config may hold 0 for "not set")."""
+    return field(default=default, metadata=dict(help=help, choices=choices, cli=cli, low=low))
+
+
 @dataclass
 class Config:
-    recipe: str = "ganlab"          # the named preset the other fields started from
+    recipe: str = option("ganlab", "ganlab's tuned settings, or the classic MNIST GAN's", choices='recipes', cli=False)
     # data
-    dataset: str = "mnist"          # mnist | fashion-mnist | mnist-sample (offline, 5,000 digits)
-    data_dir: str = ""              # "" = $GANLAB_DATA or ~/.cache/ganlab
+    dataset: str = option("mnist", 'The real images: MNIST, Fashion-MNIST, or the offline 5,000-digit sample', choices='datasets')
+    data_dir: str = option("", 'Where data sets are cached ("" = $GANLAB_DATA or ~/.cache/ganlab)')
     # model sizes: the classic MNIST GAN's
-    arch: str = "mlp"               # mlp | dcgan: G and D of Linear layers, or of convolutions (ganlab.dcgan)
-    latent_dim: int = 64            # numbers in the noise vector z
-    hidden_dim: int = 256           # units in each hidden layer of G and D (DCGAN: hidden/4 and hidden/2 feature maps)
-    image_dim: int = 784            # 28 x 28 pixels, flattened
-    slope: float = 0.2              # LeakyReLU slope in D
+    arch: str = option("mlp", 'G and D of Linear layers (mlp), or of convolutions (dcgan, ganlab.dcgan)', choices='archs')
+    latent_dim: int = option(64, 'Size of the noise vector z')
+    hidden_dim: int = option(256, 'Units per hidden layer of G and D (DCGAN: hidden/4 and hidden/2 feature maps)')
+    image_dim: int = option(784, 'Pixels per image, flattened: 28 x 28, fixed by the data', cli=False)
+    slope: float = option(0.2, 'LeakyReLU slope in D')
     # optimization
-    batch_size: int = 100           # images per step (and noise vectors per step)
-    lr: float = 2e-4                # Adam learning rate, for G and D alike
-    lr_d: float | None = None       # D's own learning rate (two time-scale update rule); None = lr
-    lr_g: float | None = None       # G's own learning rate; None = lr
-    beta1: float = 0.5              # Adam β₁: 0.5 damps the momentum that makes the game oscillate
-    beta2: float = 0.999            # Adam β₂, torch's default
-    loss: str = "bce"               # bce | lsgan | hinge | wgan-gp: the game D and G play, on D's logits
-    stable_loss: bool = True        # BCE on logits (stable) instead of sigmoid then BCE
-    real_label: float = 0.9         # target for real images in the D step (0.9 = one-sided smoothing)
-    g_loss: str = "non_saturating"  # or "saturating", log(1 - D(G(z))) as V is written
-    ema: float = 0.999              # decay of the averaged copy of G used for samples (0 = off)
-    dropout: float = 0.5            # dropout in D's hidden layers: keeps D from memorizing the data
-    minibatch_std: bool = False     # append the batch's feature spread to D's last layer (fights collapse)
-    translation: float = 0.0        # D sees images shifted by up to this share of the side (DiffAugment)
-    cutout: float = 0.0             # ... with a square of this share of the side erased (0 = off)
-    r1: float = 0.0                 # γ of the R1 penalty on D's gradient at real images (0 = off)
-    r1_every: int = 1               # lazy R1: add it every k steps, k times as strong
-    gp: float = 0.0                 # λ of the WGAN-GP gradient penalty (0 = off; 10 with --loss wgan-gp)
-    spectral_norm: bool = True      # divide D's weights by their largest singular values: keeps D smooth,
-                                    # so it cannot memorize a small data set (docs/recipes.md measures it)
-    conditional: bool = False       # condition G and D on the class (one-hot digit appended to z and x)
-    mismatched_labels: bool = True  # conditional only: D also learns that real images with wrong labels are fake
-    mismatch_weight: float = 0.1    # ... and their share of D's "fake" term (G's fakes get the rest): more
-                                    # buys agreement with the label, less variety within a digit
-    projection: bool = True         # conditional only: D reads the label as <V_y, features> (a projection
-                                    # discriminator) instead of appended to the image
+    batch_size: int = option(100, 'Images per step (and noise vectors per step)')
+    lr: float = option(2e-4, 'Adam learning rate for G and D')
+    lr_d: float | None = option(None, "D's own learning rate, two time-scale update rule (none: --lr)")
+    lr_g: float | None = option(None, "G's own learning rate (none: --lr)")
+    beta1: float = option(0.5, "Adam's beta1, the gradient's momentum: 0.5 damps the momentum that makes the game oscillate")
+    beta2: float = option(0.999, "Adam's beta2, the squared gradient's")
+    loss: str = option("bce", "The game, on D's logits: BCE (minimax), least squares, hinge or Wasserstein (ganlab.objective)", choices='games')
+    stable_loss: bool = option(True, "BCE on D's logits (stable), or a sigmoid then BCE on probabilities")
+    real_label: float = option(0.9, "BCE only: D's target for real images; 0.9 is one-sided label smoothing")
+    g_loss: str = option("non_saturating", 'BCE only: G minimizes -log D(G(z)) (non-saturating) or log(1 - D(G(z))) (saturating)', choices='g_losses')
+    ema: float = option(0.999, 'Decay of the averaged copy of G that samples are drawn from (0 = off)')
+    dropout: float = option(0.5, "Dropout in D's hidden layers: keeps D from memorizing the data")
+    minibatch_std: bool = option(False, "Append the batch's feature spread to D's last layer (fights collapse)")
+    translation: float = option(0.0, 'DiffAugment: shift what D sees by up to this share of the side, e.g. 0.125 (0 = off)')
+    cutout: float = option(0.0, 'DiffAugment: erase a square of this share of the side, e.g. 0.5 (0 = off)')
+    r1: float = option(0.0, "R1 penalty weight gamma on D's gradient at real images (0 = off)")
+    r1_every: int = option(1, 'Lazy R1: apply it every k steps, k times as strong')
+    gp: float = option(0.0, 'WGAN-GP penalty weight lambda (0 = off)')
+    spectral_norm: bool = option(True, "Divide D's weights by their largest singular values: keeps D smooth, so it cannot memorize a small data set")
+    conditional: bool = option(False, 'Condition G and D on the digit: then `ganlab sample --digit 7` draws a 7')
+    mismatched_labels: bool = option(True, 'Conditional: D also rejects real digits shown with a wrong label')
+    mismatch_weight: float = option(0.1, "Conditional: those wrongly labelled digits' share of D's fake term (more buys agreement with the label, less variety)")
+    projection: bool = option(True, "Conditional: D reads the label by projection, <V_y, D's features>, instead of appended to the image")
     # length: steps wins when both are given
-    epochs: int = 30                # passes over the training set
-    steps: int = 0                  # total G+D steps; 0 = use epochs
+    epochs: int = option(30, 'Passes over the training set', low=1)
+    steps: int = option(0, 'Total training steps; overrides --epochs (none: use --epochs)', low=1)
     # running
-    backend: str = "autograd"       # autograd | manual (hand-written backward) | nn (the torch.nn twin)
-    device: str = "auto"            # auto | cpu | cuda
-    dtype: str = "float32"          # float32 | float64
-    compile: bool = False           # run each step through torch.compile: fused kernels, same formulas
-    fast_conv: bool = False         # DCGAN: convolutions by torch's kernels instead of unfold + matmul, same sums
-    seed: int = 0                   # seeds weights, noise and batch order
-    log_every: int = 100            # steps between log lines and history points
-    diagnostics: bool = False       # at every log line, measure each layer's health (diagnostics.png)
-    sample_n: int = 64              # images in each fixed-noise grid
+    backend: str = option("autograd", "autograd: ganlab's layers, gradients by autograd; manual: every backward written by hand; nn: the torch.nn twin", choices='backends')
+    device: str = option("auto", 'Where to train: a CUDA GPU when there is one (auto), or the one named', choices='devices')
+    dtype: str = option("float32", 'Precision of weights and images', choices='dtypes')
+    compile: bool = option(False, 'Fuse each step with torch.compile: faster once the first steps (about a minute) have compiled it')
+    fast_conv: bool = option(False, "DCGAN: compute each convolution with torch's kernel instead of unfold + matmul: the same sums, about twice as fast per step")
+    seed: int = option(0, 'Seeds weights, noise and batch order')
+    log_every: int = option(100, 'Steps between log lines and history points')
+    diagnostics: bool = option(False, 'At every log line, measure each layer of G and D: activations, dead units, gradients, update/weight ratios (diagnostics.png, diagnostics.json)')
+    sample_n: int = option(64, 'Images in each fixed-noise grid (a conditional grid: 8 per class)')
 
     def to_dict(self):
         return asdict(self)
@@ -81,7 +86,6 @@ class Config:
         return cls(**{**ADDED_SINCE, **renamed(d)})
 
 
-BACKENDS = ("autograd", "manual", "nn")
 # Fields added after the first configs were saved, with the value that reproduces those runs
 ADDED_SINCE = dict(loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0, r1=0.0, r1_every=1, gp=0.0,
                    spectral_norm=False, mismatch_weight=0.5, diagnostics=False, arch="mlp", projection=False)
@@ -96,9 +100,38 @@ RECIPES = {
                     spectral_norm=False, mismatch_weight=0.5, diagnostics=False, projection=False),
 }
 
+# Settings that follow from others unless given: (when, what it is called in --help, the settings)
+FOLLOWS = [
+    # measured: with the label appended to x, spectral norm made the conditional GAN worse (FID 54
+    # against 29 at 5,000 steps, docs/theory/conditional.md); the projection D keeps it
+    (lambda cfg: cfg.conditional and not cfg.projection, "--conditional --no-projection", dict(spectral_norm=False)),
+    # a DCGAN's G is refereed by batch normalization instead: D's dropout and spectral norm are off
+    (lambda cfg: cfg.arch == "dcgan", "--arch dcgan", dict(dropout=0.0, spectral_norm=False)),
+    (lambda cfg: cfg.loss == "wgan-gp", "--loss wgan-gp", dict(gp=10.0)),     # the WGAN-GP paper's weight
+]
 
-# A DCGAN's G is refereed by batch normalization instead: D's dropout and spectral norm are off
-DCGAN_DEFAULTS = dict(dropout=0.0, spectral_norm=False)
+
+def choices():
+    """Each list of names a field can take, read from where the names become things."""
+    from ganlab.device import DEVICES
+    from ganlab.lab.build import ARCHS, BACKENDS, DTYPES
+    from ganlab.lab.data import DATASETS
+    from ganlab.objective import GAMES, G_LOSSES
+    return {"recipes": tuple(RECIPES), "datasets": tuple(DATASETS), "archs": tuple(ARCHS), "games": tuple(GAMES),
+            "g_losses": G_LOSSES, "backends": tuple(BACKENDS), "devices": DEVICES, "dtypes": tuple(DTYPES)}
+
+
+def help_text(f):
+    """A field's help with its defaults, rendered from the recipes and the rules above."""
+    def show(value):
+        return {True: "on", False: "off", None: "none", "": "none"}.get(value, value) if not isinstance(value, int | float) \
+            or isinstance(value, bool) else f"{value:g}"
+    parts = [f"{show(getattr(make_config('ganlab'), f.name))}"]
+    parts += [f"{name} {show(getattr(make_config(name), f.name))}" for name in RECIPES
+              if name != "ganlab" and getattr(make_config(name), f.name) != getattr(make_config("ganlab"), f.name)]
+    parts += [f"with {when} {show(value)}" for _, when, settings in FOLLOWS
+              for name, value in settings.items() if name == f.name]
+    return f"{f.metadata['help']} [default: {'; '.join(parts)}]"
 
 
 def renamed(d):
@@ -114,41 +147,41 @@ def make_config(recipe="ganlab", **overrides):
         raise ValueError(f"unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
     cfg = replace(Config(recipe=recipe), **RECIPES[recipe])
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
-    if cfg.conditional and not cfg.projection and overrides.get("spectral_norm") is None:
-        # measured: with the label appended to x, spectral norm made the conditional GAN worse
-        # (FID 54 against 29 at 5,000 steps, docs/theory/conditional.md), so unless asked for
-        # it stays off there; the projection D keeps it
-        cfg = replace(cfg, spectral_norm=False)
-    if cfg.arch == "dcgan":
-        cfg = replace(cfg, **{k: v for k, v in DCGAN_DEFAULTS.items() if overrides.get(k) is None})
-    if cfg.loss == "wgan-gp" and overrides.get("gp") is None:
-        cfg = replace(cfg, gp=10.0)                         # the penalty weight of the WGAN-GP paper
+    for applies, _, settings in FOLLOWS:
+        if applies(cfg):
+            cfg = replace(cfg, **{k: v for k, v in settings.items() if overrides.get(k) is None})
     return cfg
 
 
 def validate(cfg):
-    """Raise ValueError with one clear sentence for any value training cannot use."""
-    from ganlab.lab.data import DATASETS
-    from ganlab.objective import LOSSES
+    """Raise ValueError with one clear sentence for any value training cannot use.
+
+    Every combination of settings is checked here, once: the builders trust what passes.
+    """
+    names = choices()
+    for f in fields(cfg):
+        known = names.get(f.metadata["choices"])
+        if known and getattr(cfg, f.name) not in known:
+            raise ValueError(f"unknown {f.name.replace('_', ' ')} {getattr(cfg, f.name)!r}: "
+                             f"choose one of {', '.join(known)}")
+    penalty = cfg.r1 or cfg.gp
     checks = [
-        (cfg.dataset in DATASETS, f"unknown dataset {cfg.dataset!r}: choose one of {', '.join(DATASETS)}"),
         (cfg.batch_size > 0, f"--batch-size must be positive, got {cfg.batch_size}"),
         (cfg.lr > 0, f"--lr must be positive, got {cfg.lr}"),
         ((cfg.lr_d or 1) > 0 and (cfg.lr_g or 1) > 0, "--lr-d and --lr-g must be positive"),
-        (cfg.loss in LOSSES, f"unknown loss {cfg.loss!r}: choose one of {', '.join(LOSSES)}"),
         (0 <= cfg.translation < 0.5 and 0 <= cfg.cutout < 1, "--translation must lie in [0, 0.5) and --cutout in [0, 1)"),
+        (not (cfg.translation or cfg.cutout) or cfg.image_dim == 784,
+         "augmentation shifts and erases 28 x 28 images: image_dim must be 784"),
         (cfg.r1 >= 0 and cfg.gp >= 0, "--r1 and --gp cannot be negative"),
         (cfg.r1_every >= 1, "--r1-every must be at least 1"),
-        (cfg.backend != "manual" or not (cfg.r1 or cfg.gp),
+        (cfg.backend != "manual" or not penalty,
          "R1 and the gradient penalty need second derivatives, which the manual backend does not "
          "write by hand: use --backend autograd for them"),
-        (not ((cfg.r1 or cfg.gp) and (cfg.compile or cfg.minibatch_std)),
+        (not (penalty and (cfg.compile or cfg.minibatch_std)),
          "--r1 and --gp work with neither --compile nor --minibatch-std"),
-        (cfg.backend != "nn" or (cfg.loss == "bce" and not (cfg.translation or cfg.cutout or cfg.r1
-                                                                   or cfg.gp or cfg.spectral_norm
-                                                                   or (cfg.conditional and cfg.projection))),
-         "the nn twin is the classic GAN: --backend nn takes none of --loss, "
-         "--translation, --cutout, --r1, --gp, --spectral-norm, --projection"),
+        (cfg.backend != "nn" or not twin_refuses(cfg),
+         f"the nn twin is the classic GAN (Sigmoid + BCELoss): --backend nn does not do "
+         f"{', '.join(twin_refuses(cfg))}; start from --recipe classic"),
         (cfg.epochs > 0 or cfg.steps > 0, "--epochs or --steps must be positive"),
         (cfg.epochs >= 0 and cfg.steps >= 0, "--epochs and --steps cannot be negative"),
         (cfg.latent_dim > 0 and cfg.hidden_dim > 0, "--latent-dim and --hidden-dim must be positive"),
@@ -156,20 +189,12 @@ def validate(cfg):
         (0 <= cfg.ema < 1, "--ema must lie in [0, 1)"),
         (0 <= cfg.dropout < 1, "--dropout must lie in [0, 1)"),
         (0 <= cfg.mismatch_weight < 1, "--mismatch-weight must lie in [0, 1)"),
-        (cfg.backend in BACKENDS, f"unknown backend {cfg.backend!r}: choose one of {', '.join(BACKENDS)}"),
-        (cfg.g_loss in ("non_saturating", "saturating"), f"unknown generator loss {cfg.g_loss!r}"),
-        (cfg.dtype in ("float32", "float64"), f"unknown dtype {cfg.dtype!r}"),
-        (not (cfg.diagnostics and cfg.backend == "nn"),
-         "--diagnostics reads ganlab's own layers: use it with the autograd or manual backend"),
-        (not (cfg.compile and cfg.backend == "nn"),
-         "--compile applies to ganlab's own backends (autograd, manual), not to the nn twin"),
         (not cfg.fast_conv or (cfg.arch == "dcgan" and cfg.backend != "nn"),
          "--fast-conv speeds up the convolutions of ganlab's own DCGAN: use it with --arch dcgan and "
          "the autograd or manual backend"),
         (cfg.log_every > 0, "--log-every must be positive"),
-        (cfg.arch in ("mlp", "dcgan"), f"unknown architecture {cfg.arch!r}: choose mlp or dcgan"),
         (cfg.arch != "dcgan" or not (cfg.conditional or cfg.dropout or cfg.minibatch_std or cfg.spectral_norm
-                                     or cfg.compile or cfg.diagnostics),
+                                     or cfg.compile or cfg.diagnostics or cfg.image_dim != 784),
          "--arch dcgan takes none of --conditional, --dropout, --minibatch-std, --spectral-norm, --compile, "
          "--diagnostics"),
     ]
@@ -177,3 +202,12 @@ def validate(cfg):
         if not ok:
             raise ValueError(message)
     return cfg
+
+
+def twin_refuses(cfg):
+    """The options of ``cfg`` that the nn twin (the classic GAN in torch.nn) does not do."""
+    refused = {"--loss": cfg.loss != "bce", "--stable-loss": cfg.stable_loss, "--translation": cfg.translation,
+               "--cutout": cfg.cutout, "--r1": cfg.r1, "--r1-every": cfg.r1_every != 1, "--gp": cfg.gp,
+               "--spectral-norm": cfg.spectral_norm, "--projection": cfg.conditional and cfg.projection,
+               "--minibatch-std": cfg.minibatch_std, "--compile": cfg.compile, "--diagnostics": cfg.diagnostics}
+    return [name for name, used in refused.items() if used]

@@ -8,8 +8,10 @@ random number of the run is spent):
 - **activations** of every hidden layer: their spread, and the share of **dead units**,
   units that are inactive for every image of the probe (a ReLU that outputs 0, a LeakyReLU
   on its negative slope). A layer with many dead units has stopped learning through them.
-- **gradients** of every weight matrix, for D's loss and for G's (non-saturating) loss:
-  their size, $\log_{10}|g|$. Vanishing gradients show as a histogram sliding left.
+- **gradients** of every weight matrix, for D's loss and for G's loss in the run's own game
+  (BCE with its label smoothing, least squares, hinge or Wasserstein; without the referee's
+  augmentation and penalties): their size, $\log_{10}|g|$. Vanishing gradients show as a
+  histogram sliding left.
 - the **update-to-weight ratio** of every weight matrix over the step that was just
   taken, $\|\Delta W\| / \|W\|$. Around $10^{-3}$ is healthy for Adam at these learning
   rates; far below, the layer barely learns; far above, it is thrown about.
@@ -24,7 +26,6 @@ import torch
 from ganlab.activations import LeakyReLU, ReLU
 from ganlab.conditional import with_labels
 from ganlab.linear import Linear
-from ganlab.losses import bce_with_logits
 
 
 class Diagnostics:
@@ -70,13 +71,13 @@ class Diagnostics:
                     yield f"{net_name}.{i}", layer.W
 
     def gradients(self):
-        """∂L_D/∂W for D's matrices (reals vs G's fakes) and ∂L_G/∂W for G's, by autograd."""
-        G, D, y = self.model.G, self.model.D, self.y
+        """∂L_D/∂W for D's matrices (reals vs G's fakes) and ∂L_G/∂W for G's, by autograd,
+        for the losses of the game the run plays."""
+        G, D, y, game = self.model.G, self.model.D, self.y, self.model.game
         fakes = G(self.z, y)                                # labels are ignored by an unconditional net
         logits_real, logits_fake, logits_gen = D(self.x, y), D(fakes.detach(), y), D(fakes, y)
-        d_loss = bce_with_logits(logits_real, torch.ones_like(logits_real)) + \
-            bce_with_logits(logits_fake, torch.zeros_like(logits_fake))
-        g_loss = bce_with_logits(logits_gen, torch.ones_like(logits_gen))
+        d_loss = game.real(logits_real) + game.fake(logits_fake)
+        g_loss = game.g(logits_gen)
         weights = dict(self.weights())
         grads = {}
         for net, loss in (("G", g_loss), ("D", d_loss)):

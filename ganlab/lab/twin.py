@@ -85,12 +85,9 @@ def dcgan_init(net):
 class TwinGAN:
     """The classic GAN with ``nn`` modules: D ends in a Sigmoid and is trained with BCELoss."""
 
-    def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2,
-                 lr=2e-4, betas=(0.9, 0.999), real_label=1.0, g_loss="non_saturating",
-                 ema=0.0, dropout=0.0, minibatch_std=False, num_classes=0, device=None, dtype=torch.float32,
-                 arch="mlp"):
-        if minibatch_std:
-            raise ValueError("the nn twin is the classic GAN: no minibatch standard deviation")
+    def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2, lr=2e-4, lr_d=None, lr_g=None,
+                 betas=(0.9, 0.999), real_label=1.0, g_loss="non_saturating", ema=0.0, dropout=0.0,
+                 num_classes=0, mismatch_weight=0.5, device=None, dtype=torch.float32, arch="mlp"):
         self.num_classes = num_classes
         if arch == "dcgan":                     # hidden_dim / 4 and / 2 feature maps, as ganlab.dcgan
             channels = (hidden_dim // 4, hidden_dim // 2)
@@ -100,9 +97,10 @@ class TwinGAN:
             self.G = twin_generator(latent_dim, hidden_dim, image_dim, num_classes).to(device, dtype)
             self.D = twin_discriminator(image_dim, hidden_dim, slope, dropout, num_classes).to(device, dtype)
         self.criterion = nn.BCELoss()
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr, betas=betas)
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr, betas=betas)
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr_g or lr, betas=betas)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr_d or lr, betas=betas)
         self.real_label, self.g_loss_kind, self.ema = real_label, g_loss, ema
+        self.mismatch_weight = mismatch_weight
         self.G_ema = copy.deepcopy(self.G).eval() if ema else None
         self.steps = 0
 
@@ -118,8 +116,9 @@ class TwinGAN:
             d_loss = self.criterion(d_real, self.real_label * ones) + self.criterion(d_fake, zeros)
         else:                                   # matching-aware D: real images with wrong labels are fake
             d_wrong = self.D(x_real, y_wrong)
-            d_loss = self.criterion(d_real, self.real_label * ones) + 0.5 * (
-                self.criterion(d_fake, zeros) + self.criterion(d_wrong, zeros))
+            w = self.mismatch_weight
+            d_loss = self.criterion(d_real, self.real_label * ones) + (
+                (1 - w) * self.criterion(d_fake, zeros) + w * self.criterion(d_wrong, zeros))
         self.opt_D.zero_grad()
         d_loss.backward()
         self.opt_D.step()
@@ -147,3 +146,15 @@ class TwinGAN:
 
     def sampler(self):
         return self.G_ema or self.G
+
+
+# The Config fields the twin reads; every other setting of the model it refuses (config.validate)
+TWIN_FIELDS = ("latent_dim", "hidden_dim", "image_dim", "slope", "lr", "lr_d", "lr_g", "beta1", "beta2",
+               "real_label", "g_loss", "ema", "dropout", "mismatch_weight", "arch")
+
+
+def twin_from_config(cfg, device=None, dtype=torch.float32):
+    """The twin of the GAN a ``Config`` describes (it must have passed ``validate``)."""
+    settings = {name: getattr(cfg, name) for name in TWIN_FIELDS}
+    settings["betas"] = (settings.pop("beta1"), settings.pop("beta2"))
+    return TwinGAN(**settings, num_classes=cfg.num_classes, device=device, dtype=dtype)

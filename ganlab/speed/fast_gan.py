@@ -8,7 +8,6 @@ traceable, and to keep every number on the device, the step changes shape, never
   counter and the bias corrections on the device, counted before the step);
 - the random numbers of dropout and augmentation are drawn ahead, eagerly, in the plain
   step's order (``DrawnAhead``);
-- the averaged generator is updated with one ``torch._foreach_lerp_``;
 - the class labels are checked on the device (``torch._assert_async``) before the step, so
   that a label out of range is refused in one clear line, whatever the compiled kernels check.
 
@@ -20,7 +19,8 @@ from contextlib import nullcontext
 import torch
 
 from ganlab.dropout import Dropout
-from ganlab.gan import ema_decay
+from ganlab.ema import update_average
+from ganlab.gan_by_hand import HandWrittenGAN
 from ganlab.models import Discriminator
 from ganlab.speed.drawn_ahead import DrawnAhead
 from ganlab.speed.foreach_adam import ForeachAdam
@@ -33,7 +33,7 @@ class FastGAN:
     """
 
     def __init__(self, gan, compile=True):
-        if gan.r1 or gan.gp:
+        if gan.referee.r1 or gan.referee.gp:
             raise ValueError("R1 and the gradient penalty cannot be compiled: they take a "
                              "gradient of a gradient, which the compiled step does not trace")
         if not isinstance(gan.D, Discriminator):
@@ -42,8 +42,8 @@ class FastGAN:
         gan.opt_D = ForeachAdam.like(gan.opt_D, counted_ahead=True)
         gan.opt_G = ForeachAdam.like(gan.opt_G, counted_ahead=True)
         self.dropouts = [DrawnAhead(layer) for layer in gan.D.layers if isinstance(layer, Dropout)]
-        self.augment = DrawnAhead(gan.augment) if gan.augment else None
-        self.train_step = compiled(gan._step) if compile else gan._step
+        self.augment = DrawnAhead(gan.referee.augment) if gan.referee.augment else None
+        self.train_step = compiled(gan.play) if compile else gan.play
 
     def __getattr__(self, name):
         return getattr(self.gan, name)
@@ -66,12 +66,11 @@ class FastGAN:
         self.draw_ahead(len(x_real), 2 if y_wrong is None else 3)
         gan.opt_D.count_step()                  # t and the bias corrections: inputs to the step
         gan.opt_G.count_step()
-        with torch.no_grad() if gan.manual_backward else nullcontext():
+        with torch.no_grad() if isinstance(gan, HandWrittenGAN) else nullcontext():
             stats = self.train_step(x_real, z_d, z_g, y_real, y_d, y_g, y_wrong)
         gan.steps += 1
         if gan.G_ema:
-            with torch.no_grad():     # θ_ema ← d·θ_ema + (1 - d)·θ for all of G's tensors at once
-                torch._foreach_lerp_(gan.G_ema.parameters(), gan.G.parameters(), 1 - ema_decay(gan.ema, gan.steps))
+            update_average(gan.G_ema, gan.G, gan.ema, gan.steps)
         return stats
 
     def draw_ahead(self, batch, n_batches):
@@ -80,7 +79,7 @@ class FastGAN:
         then, for each call to D, the dropout masks layer by layer."""
         gan = self.gan
         W = gan.D.layers[0].W                           # (hidden, in): every dropout is hidden-wide
-        d_calls = [batch] * n_batches if gan.separate_batches else [batch * n_batches]
+        d_calls = [batch] * n_batches if gan.D.batch_dependent else [batch * n_batches]
         for rows, calls in [(batch * n_batches, d_calls), (batch, [batch])]:
             if self.augment:
                 self.augment.ahead(rows, W.device)

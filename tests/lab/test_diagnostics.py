@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from ganlab.gan import GAN
+from test_gan import gan_of
 from ganlab.lab.config import make_config
 from ganlab.lab.diagnostics import Diagnostics, dead_share, hidden_activations
 from ganlab.lab.train import train
@@ -21,7 +21,7 @@ def probe(n=20, seed=0):
 
 def test_gradients_are_torchs_for_the_same_weights():
     # the nn twin (nn.Linear, nn.BCELoss on its Sigmoid) from the same weights: torch's own gradients
-    gan = GAN(**SIZES, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    gan = gan_of(**SIZES, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     twin = TwinGAN(**SIZES, dtype=torch.float64)
     twin.G.load_state_dict(gan.G.state_dict())
     twin.D.load_state_dict(gan.D.state_dict())
@@ -38,7 +38,7 @@ def test_gradients_are_torchs_for_the_same_weights():
 
 
 def test_activations_and_dead_units_match_torchs_forward():
-    gan = GAN(**SIZES, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    gan = gan_of(**SIZES, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     twin = TwinGAN(**SIZES, dtype=torch.float64)
     twin.D.load_state_dict(gan.D.state_dict())
     x, _ = probe()
@@ -53,7 +53,7 @@ def test_activations_and_dead_units_match_torchs_forward():
 
 
 def test_update_ratio_is_the_step_over_the_weight():
-    gan = GAN(**SIZES, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    gan = gan_of(**SIZES, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     x, z = probe()
     diag = Diagnostics(gan, x, z)
     W_before = gan.D.layers[0].W.detach().clone()

@@ -1,0 +1,86 @@
+"""The builder and the twin: every setting the nn twin accepts changes its step, every other one is refused."""
+from dataclasses import fields, replace
+
+import pytest
+import torch
+
+from ganlab.lab.build import build_model
+from ganlab.lab.config import Config, make_config, validate
+from ganlab.lab.twin import TwinGAN
+
+# Settings of the run, not of the model: they choose data, length, place and logging
+RUN_FIELDS = {"recipe", "dataset", "data_dir", "batch_size", "epochs", "steps", "backend", "device", "seed",
+              "log_every", "sample_n", "dtype", "mismatched_labels"}
+# A value for each model setting that differs from the classic recipe's (the twin's own)
+CHANGED = dict(arch="dcgan", latent_dim=16, hidden_dim=64, image_dim=49, slope=0.1, lr=1e-3, lr_d=1e-3, lr_g=1e-3,
+               beta1=0.5, beta2=0.99, loss="hinge", stable_loss=True, real_label=0.9, g_loss="saturating", ema=0.9,
+               dropout=0.5, minibatch_std=True, translation=0.125, cutout=0.5, r1=1.0, r1_every=2, gp=1.0,
+               spectral_norm=True, conditional=True, mismatch_weight=0.2, projection=True, compile=True,
+               fast_conv=True, diagnostics=True)
+BASE = make_config("classic", backend="nn", dtype="float64", latent_dim=8, hidden_dim=32)
+
+
+def twin_run(cfg, steps=3):
+    """The twin's logged numbers and weights after ``steps`` seeded steps."""
+    torch.manual_seed(0)
+    twin = build_model(cfg)
+    gen = torch.Generator().manual_seed(1)
+    out = []
+    for _ in range(steps):
+        x = torch.rand(8, cfg.image_dim, generator=gen, dtype=torch.float64) * 2 - 1
+        z_d, z_g = torch.randn(2, 8, cfg.latent_dim, generator=gen, dtype=torch.float64)
+        labels = []
+        if cfg.conditional:
+            y = torch.randint(10, (4, 8), generator=gen)
+            labels = [y[0], y[1], y[2], (y[0] + 1 + y[3] % 9) % 10]
+        out += [v.item() for v in twin.step(x, z_d, z_g, *labels).values()]
+    weights = [p.detach().flatten() for net in (twin.G, twin.D, twin.sampler()) for p in net.parameters()]
+    return torch.tensor(out), torch.cat(weights)
+
+
+def test_every_model_setting_is_listed_here():
+    assert {f.name for f in fields(Config)} == RUN_FIELDS | set(CHANGED)
+
+
+@pytest.mark.parametrize("name", sorted(CHANGED))
+def test_the_twin_does_what_each_setting_says_or_refuses_it(name):
+    changed = replace(BASE, **{name: CHANGED[name]})
+    if name == "mismatch_weight":           # it weighs the wrongly labelled reals of a conditional GAN
+        base, changed = replace(BASE, conditional=True), replace(changed, conditional=True)
+    elif name == "projection":
+        base, changed = replace(BASE, conditional=True), replace(changed, conditional=True)
+    else:
+        base = BASE
+    try:
+        validate(changed)
+    except ValueError as refusal:
+        assert "nn" in str(refusal) or "dcgan" in str(refusal) or "compile" in str(refusal), str(refusal)
+        return
+    stats_a, weights_a = twin_run(base)
+    stats_b, weights_b = twin_run(changed)
+    assert stats_a.shape != stats_b.shape or weights_a.shape != weights_b.shape \
+        or not torch.allclose(stats_a, stats_b) or not torch.allclose(weights_a, weights_b), \
+        f"the twin accepted {name} = {CHANGED[name]!r} and did the same as without it"
+
+
+def test_the_twin_learns_at_each_networks_own_rate_and_weighs_wrong_labels_as_told():
+    twin = build_model(replace(BASE, lr_d=1e-3, lr_g=3e-4, conditional=True, mismatch_weight=0.2))
+    assert isinstance(twin, TwinGAN)
+    assert twin.opt_D.param_groups[0]["lr"] == 1e-3 and twin.opt_G.param_groups[0]["lr"] == 3e-4
+    x = torch.rand(6, 784, dtype=torch.float64) * 2 - 1
+    z = torch.randn(6, 8, dtype=torch.float64)
+    y_real, y_d, y_wrong = torch.tensor([0, 1, 2, 3, 4, 5]), torch.tensor([5, 4, 3, 2, 1, 0]), torch.tensor([1] * 6)
+    bce = torch.nn.functional.binary_cross_entropy
+    with torch.no_grad():
+        d_real, d_fake, d_wrong = twin.D(x, y_real), twin.D(twin.G(z, y_d), y_d), twin.D(x, y_wrong)
+        expected = bce(d_real, torch.ones_like(d_real)) + 0.8 * bce(d_fake, torch.zeros_like(d_fake)) \
+            + 0.2 * bce(d_wrong, torch.zeros_like(d_wrong))
+    stats = twin.step(x, z, z, y_real, y_d, y_d, y_wrong)
+    assert stats["d_loss"].item() == pytest.approx(expected.item(), abs=1e-12)
+
+
+def test_an_unknown_name_raises_naming_the_known_ones():
+    for name, value, known in (("arch", "dcgann", "mlp, dcgan"), ("backend", "jax", "autograd, manual, nn"),
+                               ("loss", "bec", "bce, lsgan, hinge, wgan-gp"), ("device", "tpu", "auto, cpu, cuda")):
+        with pytest.raises(ValueError, match=f"unknown {name} '{value}': choose one of {known}"):
+            validate(make_config("ganlab", **{name: value}))
