@@ -37,6 +37,33 @@ def test_gradients_are_torchs_for_the_same_weights():
         torch.testing.assert_close(ours[name], theirs, atol=1e-12, rtol=1e-10)
 
 
+@pytest.mark.parametrize("loss, real_label", [("bce", 0.9), ("hinge", 1.0), ("wgan-gp", 1.0)])
+def test_gradients_are_those_of_the_game_the_run_plays(loss, real_label):
+    # a label-smoothed, hinge or Wasserstein run reports the gradients of its own loss, in torch's
+    # functions, through the twin's nn.Linear layers holding the same weights
+    gan = gan_of(**SIZES, dtype=torch.float64, loss=loss, real_label=real_label, generator=torch.Generator().manual_seed(1))
+    twin = TwinGAN(**SIZES, dtype=torch.float64)
+    twin.G.load_state_dict(gan.G.state_dict())
+    twin.D.load_state_dict(gan.D.state_dict())
+    D = twin.D[:-1]                                         # the logit: the twin without its Sigmoid
+    x, z = probe()
+    ours = Diagnostics(gan, x, z).gradients()
+    fakes = twin.G(z)
+    real, fake, gen = D(x), D(fakes.detach()), D(fakes)
+    F = torch.nn.functional
+    d_loss, g_loss = {
+        "bce": (F.binary_cross_entropy_with_logits(real, torch.full_like(real, real_label))
+                + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)),
+                F.binary_cross_entropy_with_logits(gen, torch.ones_like(gen))),
+        "hinge": (F.relu(1 - real).mean() + F.relu(1 + fake).mean(), -gen.mean()),
+        "wgan-gp": (fake.mean() - real.mean(), -gen.mean()),
+    }[loss]
+    d_W = torch.autograd.grad(d_loss, [twin.D[i].weight for i in (0, 2, 4)])
+    g_W = torch.autograd.grad(g_loss, [twin.G[i].weight for i in (0, 2, 4)])
+    for name, theirs in zip(["D.0", "D.2", "D.4", "G.0", "G.2", "G.4"], d_W + g_W):
+        torch.testing.assert_close(ours[name], theirs, atol=1e-12, rtol=1e-10)
+
+
 def test_activations_and_dead_units_match_torchs_forward():
     gan = gan_of(**SIZES, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     twin = TwinGAN(**SIZES, dtype=torch.float64)
