@@ -21,7 +21,6 @@ import torch
 
 from ganlab.lab.build import make_gan
 from ganlab.lab.twin import TwinGAN
-from ganlab.speed.conv_kernels import with_conv_kernels
 
 BATCH, LATENT = 100, 64
 
@@ -31,9 +30,9 @@ def make(path, device):
         return TwinGAN(latent_dim=LATENT, arch="dcgan", betas=(0.5, 0.999), device=device)
     if path == "mlp":
         return make_gan("classic", latent_dim=LATENT, beta1=0.5, stable_loss=True, device=device)
-    gan = make_gan("classic", latent_dim=LATENT, arch="dcgan", beta1=0.5, stable_loss=True,
-                   backend="manual" if path == "manual" else "autograd", device=device)
-    return with_conv_kernels(gan) if path == "fast-conv" else gan
+    return make_gan("classic", latent_dim=LATENT, arch="dcgan", beta1=0.5, stable_loss=True,
+                    backend="manual" if path == "manual" else "autograd", fast_conv=path == "fast-conv",
+                    device=device)
 
 
 def seconds_per_step(model, device, steps, warmup):

@@ -31,6 +31,7 @@ pixels came from outside; cutout's gradient is $m \odot \partial L/\partial T(x)
 import torch
 
 from ganlab.layer import Layer
+from ganlab.random_numbers import random_numbers
 
 SIDE = 28                     # MNIST images are 28 x 28
 BACKGROUND = -1.0             # the value of an empty pixel in [-1, 1]
@@ -66,19 +67,19 @@ class DiffAugment(Layer):
 
     ``translation``: the largest shift as a share of the side (1/8 shifts by up to 4
     pixels, 0 = none); ``cutout``: the erased square's side as a share of the side
-    (0.5 erases 14 x 14, 0 = none). ``generator`` makes the draws reproducible (and
-    resumable: its state is saved in checkpoints).
+    (0.5 erases 14 x 14, 0 = none). ``rng`` (a ``RandomNumbers`` or a ``torch.Generator``)
+    makes the draws reproducible (and resumable: its state is saved in checkpoints).
     """
 
-    def __init__(self, translation=0.125, cutout=0.5, generator=None):
+    def __init__(self, translation=0.125, cutout=0.5, rng=None):
         self.max_shift = int(translation * SIDE + 0.5)       # rounded half up: 0.125 · 28 = 3.5 -> 4
         self.size = int(cutout * SIDE + 0.5)
-        self.generator = generator
+        self.rng = random_numbers(rng)
 
     def draw(self, B, device=None):
         """The random numbers for B images: shifts (2, B) and cutout centres (2, B)."""
-        shifts = torch.randint(-self.max_shift, self.max_shift + 1, (2, B), device=device, generator=self.generator)
-        centres = torch.randint(0, SIDE + (1 - self.size % 2), (2, B), device=device, generator=self.generator)
+        shifts = self.rng.randint(-self.max_shift, self.max_shift + 1, (2, B), device)
+        centres = self.rng.randint(0, SIDE + (1 - self.size % 2), (2, B), device)
         return shifts, centres
 
     def forward(self, x):

@@ -64,30 +64,33 @@ def dcgan_init(network, generator=None):
 class DCGANGenerator(Network):
     """G: noise z (B, latent_dim) to images (B, 784) through three transposed convolutions.
 
-    The two that feed a batch norm have no bias: the batch norm's β is their bias."""
+    The two that feed a batch norm have no bias: the batch norm's β is their bias.
+    ``conv``: the layer class of the transposed convolutions (``ganlab.speed.conv_kernels``
+    has one computed by torch's kernel)."""
 
-    def __init__(self, latent_dim=64, channels=CHANNELS, device=None, dtype=torch.float32, generator=None):
+    def __init__(self, latent_dim=64, channels=CHANNELS, device=None, dtype=torch.float32, generator=None,
+                 conv=ConvTranspose2d):
         c1, c2 = channels
         kw = dict(device=device, dtype=dtype, generator=generator)
         super().__init__(
             Reshape(latent_dim, 1, 1),
-            ConvTranspose2d(latent_dim, c2, 7, bias=False, **kw), BatchNorm(c2, **kw), ReLU(),    # (B, c2, 7, 7)
-            ConvTranspose2d(c2, c1, 4, stride=2, padding=1, bias=False, **kw), BatchNorm(c1, **kw), ReLU(),  # 14×14
-            ConvTranspose2d(c1, 1, 4, stride=2, padding=1, **kw), Tanh(), Reshape(SIDE * SIDE),  # (B, 784)
+            conv(latent_dim, c2, 7, bias=False, **kw), BatchNorm(c2, **kw), ReLU(),                 # (B, c2, 7, 7)
+            conv(c2, c1, 4, stride=2, padding=1, bias=False, **kw), BatchNorm(c1, **kw), ReLU(),    # 14×14
+            conv(c1, 1, 4, stride=2, padding=1, **kw), Tanh(), Reshape(SIDE * SIDE),                # (B, 784)
         )
         self.latent_dim = latent_dim
 
 
 class DCGANDiscriminator(Network):
-    """D: images (B, 784) to logits (B, 1) through two strided convolutions."""
+    """D: images (B, 784) to logits (B, 1) through two strided convolutions (``conv``: their layer class)."""
 
-    def __init__(self, channels=CHANNELS, slope=0.2, device=None, dtype=torch.float32, generator=None):
+    def __init__(self, channels=CHANNELS, slope=0.2, device=None, dtype=torch.float32, generator=None, conv=Conv2d):
         c1, c2 = channels
         kw = dict(device=device, dtype=dtype, generator=generator)
         super().__init__(
             Reshape(1, SIDE, SIDE),
-            Conv2d(1, c1, 4, stride=2, padding=1, **kw), LeakyReLU(slope),                      # (B, c1, 14, 14)
-            Conv2d(c1, c2, 4, stride=2, padding=1, **kw), LeakyReLU(slope), Reshape(c2 * 7 * 7),  # (B, c2·49)
+            conv(1, c1, 4, stride=2, padding=1, **kw), LeakyReLU(slope),                        # (B, c1, 14, 14)
+            conv(c1, c2, 4, stride=2, padding=1, **kw), LeakyReLU(slope), Reshape(c2 * 7 * 7),    # (B, c2·49)
             Linear(c2 * 7 * 7, 1, **kw),
         )
         dcgan_init(self, generator)

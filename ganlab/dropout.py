@@ -10,21 +10,20 @@ mode (``eval()``) it passes its input through unchanged, as ``nn.Dropout`` does.
 import torch
 
 from ganlab.layer import Layer
+from ganlab.random_numbers import random_numbers
 
 
 class Dropout(Layer):
-    def __init__(self, p, generator=None):
-        self.p, self.generator = p, generator
+    """``rng``: where the masks' numbers come from (a ``RandomNumbers`` or a ``torch.Generator``)."""
 
-    def draw(self, shape, device=None, dtype=torch.float32):
-        """Uniform numbers in [0, 1), one per unit: a unit is kept where its number is >= p."""
-        return torch.rand(shape, generator=self.generator, device=device, dtype=dtype)
+    def __init__(self, p, rng=None):
+        self.p, self.rng = p, random_numbers(rng)
 
     def forward(self, x):
         if not self.training:                     # evaluation mode: every unit speaks, as nn.Dropout.eval()
             self.mask = torch.ones_like(x)
             return x
-        u = self.draw(x.shape, x.device, x.dtype)                # (B, features)
+        u = self.rng.rand(x.shape, x.device, x.dtype)            # (B, features), uniform in [0, 1)
         keep = u >= self.p
         self.mask = keep.to(x.dtype) / (1 - self.p)             # (B, features)
         return x * self.mask

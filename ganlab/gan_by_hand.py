@@ -21,8 +21,8 @@ class HandWrittenGAN(GAN):
     """``GAN`` whose ``d_step`` and ``g_step`` chain the hand-written backward passes."""
 
     @torch.no_grad()                # nothing here is for autograd to record
-    def step(self, *inputs):
-        return super().step(*inputs)
+    def play(self, *inputs):
+        return super().play(*inputs)
 
     def d_step(self, x_real, z_d, y_real=None, y_d=None, y_wrong=None):
         # The loss is a sum of means over the batches, so its gradient with respect to all
@@ -30,7 +30,7 @@ class HandWrittenGAN(GAN):
         x_fake = self.G(z_d, y_d)                                   # (B, 784)
         batches = [(x_real, y_real), (x_fake, y_d)] + ([(x_real, y_wrong)] if y_wrong is not None else [])
         self.D.zero_grad()
-        if getattr(self.D, "batch_dependent", False):     # D's answers depend on the batch: one pass each
+        if self.D.batch_dependent:     # D's answers depend on the batch: one pass each
             seen = self.referee.see(torch.cat([x for x, _ in batches])).split(len(x_real))
             logits = []
             for i, (x, (_, y)) in enumerate(zip(seen, batches)):

@@ -36,6 +36,7 @@ class Network(Sequential):
     > 0 (a conditional GAN), reads ``[input, onehot(labels)]`` instead of the input alone."""
 
     num_classes = 0
+    batch_dependent = False       # True when an image's answer depends on the rest of its batch
 
     def scale_label_weights(self, other_inputs):
         r"""Start the first layer's label columns $\sqrt{n}$ times larger, $n$ = ``other_inputs``.
@@ -93,7 +94,7 @@ class Discriminator(Network):
 
     def __init__(self, image_dim=IMAGE_DIM, hidden_dim=HIDDEN_DIM, slope=0.2, dropout=0.0,
                  minibatch_std=False, device=None, dtype=torch.float32, generator=None,
-                 dropout_generator=None, num_classes=0, spectral_norm=False, projection=False):
+                 rng=None, num_classes=0, spectral_norm=False, projection=False):
         kw = dict(device=device, dtype=dtype, generator=generator)
         Dense = SpectralNormLinear if spectral_norm else Linear     # W / σ(W): every layer 1-Lipschitz
         self.projection = bool(projection and num_classes)
@@ -101,7 +102,7 @@ class Discriminator(Network):
         # dropout after each hidden activation, only when asked for, so that without it
         # the layer indices (and state_dict keys) are the classic 0, 2, 4
         def drop():
-            return [Dropout(dropout, dropout_generator)] if dropout else []
+            return [Dropout(dropout, rng)] if dropout else []
         super().__init__(
             Dense(image_dim + label_inputs, hidden_dim, **kw), LeakyReLU(slope), *drop(),
             Dense(hidden_dim, hidden_dim, **kw), LeakyReLU(slope), *drop(),

@@ -21,6 +21,8 @@ manual backend writes only first derivatives and refuses these penalties.
 """
 import torch
 
+from ganlab.random_numbers import random_numbers
+
 
 def input_gradient(logits, x):
     r"""$\nabla_x \sum_i \ell_i$ (B, features): each image's gradient of its own logit, kept differentiable.
@@ -42,12 +44,13 @@ def r1_penalty(logits_real, x_seen, gamma):
     return gamma / 2 * grad.square().sum(dim=1).mean()
 
 
-def gradient_penalty(D, x_real, x_fake, weight, generator=None, labels=None):
+def gradient_penalty(D, x_real, x_fake, weight, rng=None, labels=None):
     r"""$\lambda\,\frac1B\sum_i (\lVert\nabla_{\hat x_i} D(\hat x_i)\rVert - 1)^2$, $\hat x = \epsilon x + (1-\epsilon)G(z)$.
 
-    ``x_real``, ``x_fake``: (B, features) as D sees them; ``weight`` is $\lambda$ (10 in the paper).
+    ``x_real``, ``x_fake``: (B, features) as D sees them; ``weight`` is $\lambda$ (10 in the paper);
+    ``rng`` draws $\epsilon$ (a ``RandomNumbers`` or a ``torch.Generator``).
     """
-    eps = torch.rand(len(x_real), 1, generator=generator, device=x_real.device, dtype=x_real.dtype)
+    eps = random_numbers(rng).rand((len(x_real), 1), x_real.device, x_real.dtype)   # ε ~ U(0, 1), (B, 1)
     x_hat = (eps * x_real + (1 - eps) * x_fake).detach().requires_grad_(True)   # (B, features)
     grad = input_gradient(D(x_hat, labels), x_hat)
     return weight * (grad.norm(dim=1) - 1).square().mean()

@@ -15,7 +15,7 @@ from ganlab.penalties import gradient_penalty, r1_penalty
 
 class Referee:
     """``augment``: a ``DiffAugment`` or None; ``r1``: γ (0 = off), every ``r1_every`` steps;
-    ``gp``: λ of WGAN-GP (0 = off); ``rng``: the generator of the penalty's random points."""
+    ``gp``: λ of WGAN-GP (0 = off); ``rng``: the ``RandomNumbers`` of the penalty's random points."""
 
     def __init__(self, augment=None, r1=0.0, r1_every=1, gp=0.0, rng=None):
         self.augment, self.r1, self.r1_every, self.gp, self.rng = augment, r1, r1_every, gp, rng

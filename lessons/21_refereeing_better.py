@@ -183,7 +183,7 @@ print()
 data = load_dataset("mnist-sample", device="cpu")
 first_of_each = [int((data.labels == d).nonzero()[0]) for d in range(8)]     # digits 0 to 7
 digits = data.images[first_of_each].double()
-augment = DiffAugment(translation=0.125, cutout=0.5, generator=torch.Generator().manual_seed(L.seed))
+augment = DiffAugment(translation=0.125, cutout=0.5, rng=torch.Generator().manual_seed(L.seed))
 views = [digits] + [augment(digits) for _ in range(3)]
 fig, ax = plt.subplots(figsize=(8, 4.4))
 ax.imshow(grid_image(torch.cat(views).float(), nrow=8), cmap="gray")

@@ -50,7 +50,7 @@ def test_cutout_matches_slicing_including_squares_that_leave_the_image(size, dty
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_augment_forward_and_both_backwards_match_torch(dtype, device):
-    aug = DiffAugment(0.125, 0.5, generator=torch.Generator(device=device).manual_seed(5))
+    aug = DiffAugment(0.125, 0.5, rng=torch.Generator(device=device).manual_seed(5))
     x = images(dtype, device).requires_grad_(True)
     shifts, centres = aug.draw(len(x), device)
     aug.draw = lambda B, device=None: (shifts, centres)      # so we know what it will draw
@@ -68,7 +68,7 @@ def test_augment_forward_and_both_backwards_match_torch(dtype, device):
 
 
 def test_draws_cover_every_shift_and_differ_per_image():
-    aug = DiffAugment(0.125, 0.5, generator=torch.Generator().manual_seed(0))
+    aug = DiffAugment(0.125, 0.5, rng=torch.Generator().manual_seed(0))
     aug(images(torch.float32, "cpu", B=2000))
     assert set(aug.shift_y.tolist()) == set(range(-4, 5)) == set(aug.shift_x.tolist())
     erased = (aug.mask == 0).sum(dim=(1, 2))

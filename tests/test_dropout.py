@@ -73,15 +73,15 @@ def test_eval_mode_passes_everything_through_as_nn_dropout_does():
     assert torch.equal(ours(x), theirs(x))
     g = torch.randn(6, 5, dtype=torch.float64)
     assert torch.equal(ours.backward(g), g)
-    state = ours.generator.get_state()
+    state = ours.rng.get_state()
     ours(x)
-    assert torch.equal(ours.generator.get_state(), state)       # no random numbers drawn
+    assert torch.equal(ours.rng.get_state(), state)       # no random numbers drawn
     assert ours.train() is ours and ours.training and not torch.equal(ours(x), x)
 
 
 def test_sequential_eval_switches_every_layer_and_back():
     D = Discriminator(**{k: SMALL[k] for k in ("image_dim", "hidden_dim")}, dropout=0.5, spectral_norm=True,
-                      dropout_generator=torch.Generator().manual_seed(0))
+                      rng=torch.Generator().manual_seed(0))
     x = torch.randn(4, SMALL["image_dim"])
     D.eval()
     assert not any(layer.training for layer in D.layers)

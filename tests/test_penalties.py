@@ -48,7 +48,7 @@ def test_gradient_penalty_value_and_its_gradient_for_d_match_torch(dtype):
     gen = torch.Generator().manual_seed(2)
     x_real = torch.rand(10, 49, generator=gen, dtype=dtype) * 2 - 1
     x_fake = torch.rand(10, 49, generator=gen, dtype=dtype) * 2 - 1
-    penalty = gradient_penalty(ours, x_real, x_fake, 10.0, generator=torch.Generator().manual_seed(5))
+    penalty = gradient_penalty(ours, x_real, x_fake, 10.0, rng=torch.Generator().manual_seed(5))
     eps = torch.rand(10, 1, generator=torch.Generator().manual_seed(5), dtype=dtype)
     x_hat = eps * x_real + (1 - eps) * x_fake
     expected = 10.0 * (torch.linalg.vector_norm(torch_input_grad(theirs, x_hat), dim=1) - 1).square().mean()

@@ -12,8 +12,8 @@ from ganlab.conv import Conv2d, ConvTranspose2d
 from ganlab.dropout import Dropout
 from ganlab.lab.checkpoint import load_training_state, training_state
 from ganlab.optim import Adam
-from ganlab.speed import FastGAN
-from ganlab.speed.conv_kernels import with_conv_kernels
+from ganlab.speed import CompiledStep
+from ganlab.speed.conv_kernels import KernelConv2d, KernelConvTranspose2d
 from ganlab.speed.drawn_ahead import DrawnAhead
 from ganlab.speed.foreach_adam import ForeachAdam
 from parity import DEVICES, DTYPES, needs_compiler
@@ -51,37 +51,41 @@ def test_foreach_adam_counts_on_the_device_and_shares_the_plain_checkpoint():
     fast = ForeachAdam.like(plain)
     fast.step()
     assert torch.is_tensor(fast.t) and fast.t.device == p.device and fast.t.item() == 2
-    assert fast.state_dict()["t"] == 2 and isinstance(fast.state_dict()["t"], int)
+    fast.count_step()                       # counted ahead of a step: the step does not count again
+    fast.step()
+    assert fast.state_dict()["t"] == 3 and isinstance(fast.state_dict()["t"], int)
     plain.load_state_dict(fast.state_dict())
-    assert plain.t == 2
+    assert plain.t == 3
 
 
 # ---- random numbers drawn ahead ----------------------------------------------------------
-def test_dropout_masks_drawn_ahead_are_the_masks_drawn_on_the_fly():
-    x1, x2 = torch.randn(6, 5), torch.randn(3, 5)
-    on_the_fly = Dropout(0.5, torch.Generator().manual_seed(2))
-    ahead = Dropout(0.5, torch.Generator().manual_seed(2))
-    queue = DrawnAhead(ahead)
-    queue.ahead(x1.shape, x1.device, x1.dtype)
-    queue.ahead(x2.shape, x2.device, x2.dtype)
-    for x in (x1, x2):
+def requests_of(make_layer, inputs):
+    """What a layer asks of its random numbers on ``inputs``, recorded on a generator of its own."""
+    recorder = DrawnAhead(torch.Generator().manual_seed(99))
+    layer = make_layer(recorder)
+    with recorder.recording() as requests:
+        for x in inputs:
+            layer(x)
+    return requests
+
+
+@pytest.mark.parametrize("layer", ["dropout", "augment"])
+def test_numbers_drawn_ahead_are_the_numbers_drawn_on_the_fly(layer):
+    make = {"dropout": lambda rng: Dropout(0.5, rng), "augment": lambda rng: DiffAugment(0.125, 0.5, rng)}[layer]
+    inputs = [torch.rand(6, 784, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 2 - 1,
+              torch.rand(3, 784, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 2 - 1]
+    requests = requests_of(make, inputs)
+    assert len(requests) == {"dropout": 2, "augment": 4}[layer]        # a mask each; shifts and centres each
+    on_the_fly = make(torch.Generator().manual_seed(2))
+    rng = DrawnAhead(torch.Generator().manual_seed(2))
+    ahead = make(rng)
+    rng.draw_ahead(requests)
+    assert rng.generator.get_state().ne(on_the_fly.rng.generator.get_state()).any()   # drawn now, not later
+    for x in inputs:
         assert torch.equal(ahead(x), on_the_fly(x))
-    assert queue.queue == []
-    assert torch.equal(ahead.generator.get_state(), on_the_fly.generator.get_state())
-    queue.undo()
-    assert torch.equal(ahead(x1), on_the_fly(x1))               # then both draw on, in step
-
-
-def test_augmentations_drawn_ahead_are_the_augmentations_drawn_on_the_fly():
-    x = torch.rand(12, 784, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 2 - 1
-    a = DiffAugment(0.125, 0.5, generator=torch.Generator().manual_seed(3))
-    b = DiffAugment(0.125, 0.5, generator=torch.Generator().manual_seed(3))
-    queue = DrawnAhead(b)
-    queue.ahead(len(x))
-    queue.ahead(len(x))
-    for _ in range(2):
-        assert torch.equal(a(x), b(x))
-    assert queue.queue == []
+    assert rng.queue == []
+    assert torch.equal(rng.get_state(), on_the_fly.rng.get_state())
+    assert torch.equal(ahead(inputs[0]), on_the_fly(inputs[0]))        # then both draw on, in step
 
 
 # ---- the whole step ----------------------------------------------------------------------
@@ -99,18 +103,20 @@ BOTH_DTYPES = ("ganlab", "conditional")
 
 
 def plain_and_fast(sizes, recipe, manual, dtype, device="cpu", compile=True):
+    """A plain GAN, and a GAN built to be compiled with the same weights and its compiled step."""
     plain = gan_of(**sizes, **recipe, manual_backward=manual, dtype=dtype, device=device,
-                generator=torch.Generator().manual_seed(1))
-    fast = FastGAN(gan_of(**sizes, **recipe, manual_backward=manual, dtype=dtype, device=device), compile=compile)
+                   generator=torch.Generator().manual_seed(1))
+    fast = gan_of(**sizes, **recipe, manual_backward=manual, dtype=dtype, device=device, compile=True)
     load_training_state(fast, training_state(plain))       # weights, optimizers, D's random generator
-    return plain, fast
+    return plain, fast, CompiledStep(fast, compile=compile)
 
 
-def assert_same_run(plain, fast, sizes, dtype, device="cpu", steps=STEPS):
+def assert_same_run(plain, fast, fast_step, sizes, dtype, device="cpu", steps=STEPS):
     for i, batch in enumerate(batches(dtype, device, steps=steps, sizes=sizes, num_classes=plain.num_classes)):
-        # compiled once, at the first step: no later step may need another graph
-        with torch.compiler.set_stance("fail_on_recompile" if i else "default"):
-            a, b = plain.step(*batch), fast.step(*batch)
+        # the first step is the plain round (its draws recorded), the second compiles it:
+        # no later step may need another graph
+        with torch.compiler.set_stance("fail_on_recompile" if i > 1 else "default"):
+            a, b = plain.step(*batch), fast_step(*batch)
         for key in a:
             assert b[key].item() == pytest.approx(a[key].item(), abs=EQUAL[dtype]), key
     ours, theirs = training_state(fast), training_state(plain)
@@ -119,7 +125,7 @@ def assert_same_run(plain, fast, sizes, dtype, device="cpu", steps=STEPS):
     assert ours["steps"] == theirs["steps"] == steps and ours["opt_D"]["t"] == steps
     # the same dropout masks and augmentations, from the same generator, none left over
     assert torch.equal(fast.rng.get_state(), plain.rng.get_state())
-    assert all(not q.queue for q in fast.dropouts + ([fast.augment] if fast.augment else []))
+    assert fast.rng.queue == [] and len(fast_step.draws) == 1
 
 
 @needs_compiler
@@ -128,9 +134,9 @@ def assert_same_run(plain, fast, sizes, dtype, device="cpu", steps=STEPS):
 def test_the_compiled_step_matches_the_plain_step_for_20_steps(case, manual, dtype):
     sizes, recipe = CASES[case]
     torch._dynamo.reset()                                       # compile afresh, whatever ran before
-    plain, fast = plain_and_fast(sizes, recipe, manual, dtype)
+    plain, fast, fast_step = plain_and_fast(sizes, recipe, manual, dtype)
     G_initial = plain.G.state_dict()
-    assert_same_run(plain, fast, sizes, dtype)
+    assert_same_run(plain, fast, fast_step, sizes, dtype)
     assert_trained(plain.G.state_dict(), G_initial, STEPS, recipe.get("lr", 2e-4))
 
 
@@ -140,21 +146,26 @@ def test_the_compiled_step_matches_the_plain_step_for_20_steps(case, manual, dty
 @pytest.mark.parametrize("manual", [False, True], ids=["autograd", "manual"])
 def test_the_compiled_step_matches_the_plain_step_on_cuda(manual, device):
     torch._dynamo.reset()
-    plain, fast = plain_and_fast(*CASES["conditional"], manual, torch.float32, device)
-    assert_same_run(plain, fast, SMALL, torch.float32, device)
+    plain, fast, fast_step = plain_and_fast(*CASES["conditional"], manual, torch.float32, device)
+    assert_same_run(plain, fast, fast_step, SMALL, torch.float32, device)
 
 
-def test_the_fast_step_refuses_labels_out_of_range():
-    gan = FastGAN(gan_of(**SMALL, num_classes=10), compile=False)
+def test_the_compiled_step_refuses_labels_out_of_range():
+    step = CompiledStep(gan_of(**SMALL, num_classes=10, compile=True), compile=False)
     x, z_d, z_g, y_real, y_d, y_g, y_wrong = next(batches(torch.float32, "cpu", num_classes=10))
     with pytest.raises(RuntimeError, match="labels must lie in 0..9"):
-        gan.step(x, z_d, z_g, y_real, y_d + 10, y_g, y_wrong)
+        step(x, z_d, z_g, y_real, y_d + 10, y_g, y_wrong)
 
 
 @pytest.mark.parametrize("penalty", [dict(r1=1.0), dict(loss="wgan-gp", gp=10.0)])
 def test_penalties_are_refused_in_one_line(penalty):
     with pytest.raises(ValueError, match="gradient of a gradient"):
-        FastGAN(gan_of(**MNIST_SIZED, **penalty))
+        CompiledStep(gan_of(**MNIST_SIZED, **penalty))
+
+
+def test_a_gan_not_built_to_be_compiled_is_refused_in_one_line():
+    with pytest.raises(ValueError, match="ForeachAdam: build it with compile"):
+        CompiledStep(gan_of(**SMALL))
 
 
 DCGAN = dict(latent_dim=16, arch="dcgan")
@@ -168,11 +179,11 @@ DCGAN_RECIPES = {"smoothed+ema": dict(betas=(0.5, 0.999), real_label=0.9, ema=0.
 def test_the_dcgan_with_torch_conv_kernels_matches_the_plain_dcgan_for_10_steps(manual, recipe, dtype):
     plain = gan_of(**DCGAN, **DCGAN_RECIPES[recipe], manual_backward=manual, dtype=dtype,
                 generator=torch.Generator().manual_seed(2))
-    fast = with_conv_kernels(gan_of(**DCGAN, **DCGAN_RECIPES[recipe], manual_backward=manual, dtype=dtype))
+    fast = gan_of(**DCGAN, **DCGAN_RECIPES[recipe], manual_backward=manual, dtype=dtype, fast_conv=True)
     load_training_state(fast, training_state(plain))
-    assert all(type(layer).__module__ == "ganlab.speed.conv_kernels"
-               for network in (fast.G, fast.D, fast.G_ema) for layer in network.layers
-               if isinstance(layer, (Conv2d, ConvTranspose2d)))
+    convs = [type(layer) for network in (fast.G, fast.D, fast.G_ema) for layer in network.layers
+             if isinstance(layer, (Conv2d, ConvTranspose2d))]
+    assert len(convs) == 8 and set(convs) == {KernelConv2d, KernelConvTranspose2d}
     G_initial = plain.G.state_dict()
     tol = EQUAL[dtype] * (10 if dtype == torch.float64 else 1)      # convolutions add up more numbers
     grads_plain, grads_fast = gradients_given_to_adam(plain), gradients_given_to_adam(fast)

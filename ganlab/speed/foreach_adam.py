@@ -7,10 +7,11 @@ into a few kernels. The step counter $t$ is a 0-dim float64 tensor on the parame
 device, so counting never reads a number back to the host and a compiled step is the same
 graph whatever $t$ is.
 
-``counted_ahead=True`` (as ``FastGAN`` uses it): ``count_step`` advances $t$ and works out
-the bias corrections before the compiled step, which takes them as inputs. Worked out
-inside it, the compiler computed $\beta_2^t$ again for every few numbers of every weight's
-update loop, and Adam's largest update took 0.8 ms instead of 0.12 ms.
+``count_step`` advances $t$ and works out the bias corrections; ``step`` calls it first,
+unless it was called already for this step. ``CompiledStep`` calls it before the compiled
+round, which then takes the corrections as inputs. Worked out inside the round, the
+compiler computed $\beta_2^t$ again for every few numbers of every weight's update loop,
+and Adam's largest update took 0.8 ms instead of 0.12 ms.
 """
 import torch
 
@@ -20,16 +21,16 @@ from ganlab.optim import Adam
 class ForeachAdam(Adam):
     """``Adam`` with the same state and checkpoints, updating every parameter at once."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, counted_ahead=False):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr, betas, eps, weight_decay)
         self.t = torch.zeros((), dtype=torch.float64, device=self.params[0].device)
-        self.counted_ahead = counted_ahead
+        self.counted = False                              # count_step was called for the step to come
         self.bias1 = self.bias2_sqrt = None               # set by count_step, for the step being taken
 
     @classmethod
-    def like(cls, plain, counted_ahead=False):
+    def like(cls, plain):
         """A ``ForeachAdam`` with ``plain``'s parameters, settings and state."""
-        fast = cls(plain.params, plain.lr, plain.betas, plain.eps, plain.weight_decay, counted_ahead)
+        fast = cls(plain.params, plain.lr, plain.betas, plain.eps, plain.weight_decay)
         fast.load_state_dict(plain.state_dict())
         return fast
 
@@ -38,14 +39,16 @@ class ForeachAdam(Adam):
         r"""$t \leftarrow t + 1$, and the bias corrections $1-\beta_1^t$ and $\sqrt{1-\beta_2^t}$ for it."""
         beta1, beta2 = self.betas
         self.t += 1
+        self.counted = True
         dtype = self.params[0].dtype            # t counts in float64; the factors join in θ's dtype
         self.bias1 = (1 - beta1 ** self.t).to(dtype)                     # 1 - β1^t
         self.bias2_sqrt = (1 - beta2 ** self.t).sqrt().to(dtype)         # sqrt(1 - β2^t)
 
     @torch.no_grad()
     def step(self, grads=None):
-        if not self.counted_ahead:
+        if not self.counted:
             self.count_step()
+        self.counted = False
         beta1, beta2 = self.betas
         params, m, v = self.params, self.m, self.v
         bias1, bias2_sqrt = self.bias1, self.bias2_sqrt
