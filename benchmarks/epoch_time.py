@@ -35,6 +35,8 @@ import time
 
 import torch
 
+from ganlab.lab.loop import StepInputs
+
 N, BATCH, LATENT = 60_000, 100, 64
 PATHS = ("seeds-style", "nn-twin", "ganlab", "manual", "ganlab-compiled", "manual-compiled")
 RECIPE_PATHS = ("default-no-sn", "default", "default-r1", "classic")
@@ -65,39 +67,37 @@ def seeds_style_batches(pixels):
 
 
 def in_memory_batches(pixels, device):
-    from ganlab.lab.data import batches, normalize
+    from ganlab.lab.data import normalize
+    from ganlab.lab.loop import batch_stream
     images = normalize(pixels).to(device)
-    epoch = 0
-    while True:
-        yield from batches(images, BATCH, seed=0, epoch=epoch)
-        epoch += 1
+    for idx in batch_stream(len(images), BATCH, seed=0, device=device):
+        yield images[idx]
 
 
 def build(path, device):
+    """The step function of ``path``'s model, as ``ganlab train`` builds it."""
     from ganlab.lab.config import make_config
-    from ganlab.lab.build import build_model
+    from ganlab.lab.build import build_model, step_function
     if path in RECIPE_PATHS:
         cfg = {"default-no-sn": make_config("ganlab", spectral_norm=False), "default": make_config("ganlab"),
                "default-r1": make_config("ganlab", r1=1.0), "classic": make_config("classic")}[path]
-        return build_model(cfg, device)
-    name, _, compiled = path.partition("-")
-    backend = {"seeds": "nn", "nn": "nn", "ganlab": "autograd", "manual": "manual"}[name]
-    return build_model(make_config("classic", backend=backend, compile=compiled == "compiled"), device)
+    else:
+        name, _, compiled = path.partition("-")
+        backend = {"seeds": "nn", "nn": "nn", "ganlab": "autograd", "manual": "manual"}[name]
+        cfg = make_config("classic", backend=backend, compile=compiled == "compiled")
+    return step_function(build_model(cfg, device), cfg)
 
 
 def time_path(path, device, steps, warmup):
     device = torch.device(device)
     pixels = synthetic_pixels()
-    model = build(path, device)
+    take_step = build(path, device)
     data = seeds_style_batches(pixels) if path == "seeds-style" else in_memory_batches(pixels, device)
-    noise = torch.Generator(device=device).manual_seed(1)
+    inputs = StepInputs(torch.Generator(device=device).manual_seed(1), LATENT)
 
     def run(k):
         for _ in range(k):
-            x = next(data).to(device, non_blocking=True)
-            z_d = torch.randn(BATCH, LATENT, generator=noise, device=device)
-            z_g = torch.randn(BATCH, LATENT, generator=noise, device=device)
-            model.step(x, z_d, z_g)
+            take_step(*inputs(next(data).to(device, non_blocking=True)))
         if device.type == "cuda":
             torch.cuda.synchronize()
 

@@ -36,11 +36,12 @@ import torch
 
 from ganlab.lab import lesson
 from ganlab.activations import sigmoid
-from ganlab.lab.data import batches, load_dataset
+from ganlab.lab.data import load_dataset
+from ganlab.lab.loop import StepInputs, batch_stream
 from ganlab.lab.build import make_gan
 from ganlab.losses import bce
 from ganlab.models import Discriminator, Generator
-from ganlab.optim import Adam, set_grads
+from ganlab.optim import Adam
 from ganlab.lab.plots import grid_image
 from ganlab.lab.twin import TwinGAN
 
@@ -56,35 +57,30 @@ twin.G.load_state_dict(G.state_dict())
 twin.D.load_state_dict(D.state_dict())
 
 noise = torch.Generator(device=L.device).manual_seed(L.seed)
+stream = batch_stream(len(images), 100, seed=L.seed, device=L.device)   # each step's batch: a shuffled epoch, then the next
 ours, theirs = [], []
-step, epoch = 0, 0
-while step < steps:
-    for x_real in batches(images, 100, seed=L.seed, epoch=epoch):     # (100, 784)
-        z_d = torch.randn(100, 64, generator=noise, device=L.device)
-        z_g = torch.randn(100, 64, generator=noise, device=L.device)
+for step in range(1, steps + 1):
+    x_real = images[next(stream)]                                       # (100, 784)
+    z_d = torch.randn(100, 64, generator=noise, device=L.device)        # noise for the D step
+    z_g = torch.randn(100, 64, generator=noise, device=L.device)        # and fresh noise for the G step
 
-        # 1. D step: G's output without a graph, so this step cannot change G
-        with torch.no_grad():
-            x_fake = G(z_d)
-        p_real, p_fake = sigmoid(D(x_real)), sigmoid(D(x_fake))         # D(x), D(G(z))
-        d_loss = bce(p_real, 1.0) + bce(p_fake, 0.0)
-        set_grads(D.parameters(), torch.autograd.grad(d_loss, D.parameters()))
-        opt_D.step()
+    # 1. D step: G's output without a graph, so this step cannot change G
+    with torch.no_grad():
+        x_fake = G(z_d)
+    p_real, p_fake = sigmoid(D(x_real)), sigmoid(D(x_fake))             # D(x), D(G(z))
+    d_loss = bce(p_real, 1.0) + bce(p_fake, 0.0)
+    opt_D.step(torch.autograd.grad(d_loss, D.parameters()))
 
-        # 2. G step, on fresh noise: make D call the fakes real
-        g_loss = bce(sigmoid(D(G(z_g))), 1.0)
-        set_grads(G.parameters(), torch.autograd.grad(g_loss, G.parameters()))
-        opt_G.step()
+    # 2. G step, on fresh noise: make D call the fakes real
+    g_loss = bce(sigmoid(D(G(z_g))), 1.0)
+    opt_G.step(torch.autograd.grad(g_loss, G.parameters()))
 
-        ours.append([d_loss.item(), g_loss.item(), p_real.mean().item(), p_fake.mean().item()])
-        theirs.append([v.item() for v in twin.step(x_real, z_d, z_g).values()])
-        step += 1
-        if step % 50 == 0:
-            d, g, dx, dgz = ours[-1]
-            print(f"epoch {epoch}  step {step:4d}  d_loss {d:.4f}  g_loss {g:.4f}  D(x) {dx:.3f}  D(G(z)) {dgz:.3f}")
-        if step == steps:
-            break
-    epoch += 1
+    ours.append([d_loss.item(), g_loss.item(), p_real.mean().item(), p_fake.mean().item()])
+    theirs.append([v.item() for v in twin.step(x_real, z_d, z_g).values()])
+    if step % 50 == 0:
+        d, g, dx, dgz = ours[-1]
+        print(f"epoch {step * 100 // len(images)}  step {step:4d}  d_loss {d:.4f}  g_loss {g:.4f}  "
+              f"D(x) {dx:.3f}  D(G(z)) {dgz:.3f}")
 print()
 
 ours, theirs = torch.tensor(ours), torch.tensor(theirs)
@@ -99,20 +95,16 @@ print(f"largest difference at step 50: {gap[:50].max().item():.1e}, by step {ste
 refereed_steps = 1500 if L.quick else 10000
 gan = make_gan("ganlab", device=L.device, seed=L.seed)     # lr 2e-4, β₁ 0.5, BCE on logits, label 0.9,
                                                            # dropout 0.5, spectral norm, EMA 0.999
-refereed, step, epoch = [], 0, 0
-while step < refereed_steps:
-    for x_real in batches(images, 100, seed=L.seed, epoch=epoch):
-        z_d = torch.randn(100, 64, generator=noise, device=L.device)
-        z_g = torch.randn(100, 64, generator=noise, device=L.device)
-        stats = gan.step(x_real, z_d, z_g)                          # the D step, then the G step
-        refereed.append(torch.stack([stats["d_real"], stats["d_fake"]]))
-        step += 1
-        if step % 500 == 0:
-            print(f"refereed  step {step:5d}  d_loss {stats['d_loss'].item():.4f}  g_loss {stats['g_loss'].item():.4f}  "
-                  f"D(x) {stats['d_real'].item():.3f}  D(G(z)) {stats['d_fake'].item():.3f}")
-        if step == refereed_steps:
-            break
-    epoch += 1
+# what ganlab train does before each step, packaged: the next batch, then z_d and z_g as above
+stream = batch_stream(len(images), 100, seed=L.seed, device=L.device)
+inputs = StepInputs(noise, latent_dim=64)
+refereed = []
+for step in range(1, refereed_steps + 1):
+    stats = gan.step(*inputs(images[next(stream)]))                 # the D step, then the G step
+    refereed.append(torch.stack([stats["d_real"], stats["d_fake"]]))
+    if step % 500 == 0:
+        print(f"refereed  step {step:5d}  d_loss {stats['d_loss'].item():.4f}  g_loss {stats['g_loss'].item():.4f}  "
+              f"D(x) {stats['d_real'].item():.3f}  D(G(z)) {stats['d_fake'].item():.3f}")
 refereed = torch.stack(refereed).cpu()
 print()
 

@@ -70,14 +70,15 @@ import torch.nn.functional as F
 from ganlab.lab import lesson
 from ganlab.lab.checkpoint import load_training_state, training_state
 from ganlab.lab.classifier import load_scorer
-from ganlab.lab.data import batches, load_dataset
+from ganlab.lab.data import load_dataset
+from ganlab.lab.loop import StepInputs, batch_stream
 from ganlab.lab.metrics import frechet_distance
 from ganlab.gan import GAN
 from ganlab.lab.build import build_gan
 from ganlab.lab.config import make_config
 from ganlab.models import Discriminator
 from ganlab.objective import make_game
-from ganlab.optim import Adam, set_grads
+from ganlab.optim import Adam
 from ganlab.lab.plots import grid_image
 
 L = lesson.setup(__doc__, number=14)
@@ -92,18 +93,13 @@ real_features, _ = scorer.net.embed(scorer.train_images)
 
 def play(gan, steps, seed, step_fn=GAN.step):
     """``steps`` rounds of the game on the digits; D's verdicts D(x), D(G(z)) at each."""
-    noise = torch.Generator(device=L.device).manual_seed(seed)
-    d_real, d_fake, step, epoch = [], [], 0, 0
-    while step < steps:
-        for x in batches(images, 100, seed=seed, epoch=epoch):
-            z_d, z_g = (torch.randn(100, 64, generator=noise, device=L.device) for _ in range(2))
-            stats = step_fn(gan, x, z_d, z_g)
-            d_real.append(stats["d_real"].item())
-            d_fake.append(stats["d_fake"].item())
-            step += 1
-            if step == steps:
-                break
-        epoch += 1
+    stream = batch_stream(len(images), 100, seed, device=L.device)
+    inputs = StepInputs(torch.Generator(device=L.device).manual_seed(seed), latent_dim=64)
+    d_real, d_fake = [], []
+    for _ in range(steps):
+        stats = step_fn(gan, *inputs(images[next(stream)]))          # (x, z_d, z_g)
+        d_real.append(stats["d_real"].item())
+        d_fake.append(stats["d_fake"].item())
     return d_real, d_fake
 
 
@@ -143,13 +139,10 @@ def no_detach_step(gan, x_real, z_d, z_g):
     d_loss = gan.game.real(logits_real) + gan.game.fake(logits_fake)
     n_d = len(gan.D.parameters())
     grads = torch.autograd.grad(d_loss, gan.D.parameters() + gan.G.parameters())
-    set_grads(gan.D.parameters(), grads[:n_d])
-    gan.opt_D.step()
-    set_grads(gan.G.parameters(), grads[n_d:])
-    gan.opt_G.step()                                             # G descends D's loss
+    gan.opt_D.step(grads[:n_d])
+    gan.opt_G.step(grads[n_d:])                                  # G descends D's loss
     g_loss = gan.game.g(gan.D(gan.G(z_g)))
-    set_grads(gan.G.parameters(), torch.autograd.grad(g_loss, gan.G.parameters()))
-    gan.opt_G.step()
+    gan.opt_G.step(torch.autograd.grad(g_loss, gan.G.parameters()))
     return {"d_real": torch.sigmoid(logits_real).mean(), "d_fake": torch.sigmoid(logits_fake).mean(),
             "d_loss": d_loss, "g_loss": g_loss}
 
@@ -173,7 +166,7 @@ def lr_too_large(gan):
 
 def small_d(gan):
     gan.D = Discriminator(hidden_dim=8, dropout=0.5, spectral_norm=True, device=L.device,
-                          dropout_generator=gan.rng)
+                          rng=gan.rng)
     gan.opt_D = Adam(gan.D.parameters(), lr=RECIPE.lr, betas=(RECIPE.beta1, RECIPE.beta2))   # a fresh Adam for the new D
     return gan
 
@@ -181,7 +174,7 @@ def small_d(gan):
 def no_spectral_norm(gan):
     """D's layers as plain Linear layers holding the weights D uses, W / σ(W): the same D,
     from here on free to grow."""
-    plain = Discriminator(dropout=0.5, device=L.device, dropout_generator=gan.rng)
+    plain = Discriminator(dropout=0.5, device=L.device, rng=gan.rng)
     with torch.no_grad():
         for sn, layer in zip(gan.D.layers, plain.layers):
             if hasattr(sn, "u"):                                   # σ(W) ≈ uᵀ W v, as the SN layer computes it

@@ -5,6 +5,7 @@ import torch
 from ganlab.lab.build import make_gan
 from ganlab.lab.checkpoint import training_state
 from ganlab.lab.config import NUM_CLASSES
+from ganlab.lab.loop import StepInputs
 from ganlab.lab.twin import TwinGAN
 from host_reads import HostReads
 from parity import DEVICES, DTYPES
@@ -49,14 +50,11 @@ def gan_of(manual_backward=False, betas=None, num_classes=0, generator=None, dev
 def batches(dtype, device, steps=STEPS, batch=16, sizes=SMALL, seed=7, num_classes=0):
     """(x, z_d, z_g), and for a conditional GAN also the labels (y_real, y_d, y_g, y_wrong)."""
     gen = torch.Generator().manual_seed(seed)
+    inputs = StepInputs(gen, sizes["latent_dim"], dtype, num_classes, mismatched=True)   # train's own draws
     for _ in range(steps):
         x = torch.rand(batch, sizes["image_dim"], generator=gen, dtype=dtype) * 2 - 1
-        z_d = torch.randn(batch, sizes["latent_dim"], generator=gen, dtype=dtype)
-        z_g = torch.randn(batch, sizes["latent_dim"], generator=gen, dtype=dtype)
-        labels = [torch.randint(num_classes, (batch,), generator=gen) for _ in range(3)] if num_classes else []
-        if num_classes:         # a wrong label for each real image: the matching-aware D
-            labels.append((labels[0] + torch.randint(1, num_classes, (batch,), generator=gen)) % num_classes)
-        yield tuple(t.to(device) for t in (x, z_d, z_g, *labels))
+        y = torch.randint(num_classes, (batch,), generator=gen) if num_classes else None
+        yield tuple(t.to(device) for t in inputs(x, y))
 
 
 def run(model, dtype, device, sizes=SMALL, steps=STEPS):

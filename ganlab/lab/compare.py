@@ -9,7 +9,8 @@ from pathlib import Path
 import torch
 
 from ganlab.lab.config import make_config
-from ganlab.lab.data import batches, load_dataset
+from ganlab.lab.data import load_dataset
+from ganlab.lab.loop import StepInputs, batch_stream
 from ganlab.device import get_device, set_seed
 from ganlab.lab.build import build_model
 from ganlab.lab.train import LOG_KEYS
@@ -43,22 +44,16 @@ def compare_twins(steps=200, device="auto", dataset="mnist-sample", data_dir=Non
     set_seed(cfg.seed)
     data = load_dataset(dataset, data_dir, device)
     ours, theirs = twin_models(cfg, device)
-    noise = torch.Generator(device=device).manual_seed(cfg.seed + 1)
+    stream = batch_stream(len(data.images), cfg.batch_size, cfg.seed, device=device)
+    inputs = StepInputs(torch.Generator(device=device).manual_seed(cfg.seed + 1), cfg.latent_dim)
     history = {"ganlab": [], "nn": []}
     seconds = {"ganlab": 0.0, "nn": 0.0}
-    step, epoch = 0, 0
-    while step < steps:
-        for x in batches(data.images, cfg.batch_size, cfg.seed, epoch):
-            z_d, z_g = (torch.randn(cfg.batch_size, cfg.latent_dim, generator=noise, device=device)
-                        for _ in range(2))
-            for name, model in (("ganlab", ours), ("nn", theirs)):
-                stats, dt = timed_step(model, (x, z_d, z_g), device)
-                history[name].append(stats)
-                seconds[name] += dt
-            step += 1
-            if step == steps:
-                break
-        epoch += 1
+    for _ in range(steps):
+        batch = inputs(data.images[next(stream)])                      # the same batch and noise for both
+        for name, model in (("ganlab", ours), ("nn", theirs)):
+            stats, dt = timed_step(model, batch, device)
+            history[name].append(stats)
+            seconds[name] += dt
 
     stat_diff = {k: max(abs(a[k] - b[k]) for a, b in zip(history["ganlab"], history["nn"]))
                  for k in LOG_KEYS}

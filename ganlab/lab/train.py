@@ -18,11 +18,12 @@ from pathlib import Path
 import torch
 
 from ganlab.lab.classifier import cached_classifier
-from ganlab.lab.build import DTYPES, build_model
+from ganlab.lab.build import DTYPES, build_model, step_function
 from ganlab.lab.checkpoint import (CheckpointError, load_checkpoint, load_training_state, save_checkpoint,
                                   training_state)
 from ganlab.lab.config import Config, validate
-from ganlab.lab.data import batch_indices, load_dataset
+from ganlab.lab.data import load_dataset
+from ganlab.lab.loop import StepInputs, batch_stream
 from ganlab.device import get_device, set_seed
 from ganlab.lab.plots import plot_history, save_gif, save_grid
 from ganlab.lab.watchdog import Watchdog
@@ -92,6 +93,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
     set_seed(cfg.seed)
     data = load_dataset(cfg.dataset, cfg.data_dir or None, device)
     model = build_model(cfg, device)
+    take_step = step_function(model, cfg)                   # model.step, or the same step compiled
     dtype = DTYPES[cfg.dtype]
     images, labels = data.images.to(dtype), data.labels
     steps_per_epoch = len(images) // cfg.batch_size
@@ -118,41 +120,32 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
     sums, count, t_last = torch.zeros(4, device=device, dtype=torch.float64), 0, time.perf_counter()
     bar = _progress_bar(total, step, progress)
     log = bar.write if bar else log                                  # keep the bar on its own line
+    stream = batch_stream(len(images), cfg.batch_size, cfg.seed, step, device)
+    # real images keep their labels; a conditional G is asked for random ones
+    inputs = StepInputs(noise, cfg.latent_dim, dtype, cfg.num_classes if cfg.conditional else 0,
+                        cfg.mismatched_labels)
     with stop_requests() as stop:
         while step < total and not stop["stop"]:
-            epoch, start = divmod(step, steps_per_epoch)
-            for idx in batch_indices(len(images), cfg.batch_size, cfg.seed, epoch, start, device):
-                z_d = torch.randn(cfg.batch_size, cfg.latent_dim, generator=noise, device=device, dtype=dtype)
-                z_g = torch.randn(cfg.batch_size, cfg.latent_dim, generator=noise, device=device, dtype=dtype)
-                measure = diagnostics and ((step + 1) % cfg.log_every == 0 or step + 1 == total)
-                if measure:
-                    diagnostics.before_step()
-                if cfg.conditional:   # real images keep their labels; G is asked for random ones
-                    y_real = labels[idx]
-                    y_d, y_g = torch.randint(cfg.num_classes, (2, cfg.batch_size), generator=noise, device=device)
-                    shift = torch.randint(1, cfg.num_classes, (cfg.batch_size,), generator=noise, device=device)
-                    y_wrong = (y_real + shift) % cfg.num_classes                    # never y_real
-                    stats = model.step(images[idx], z_d, z_g, y_real, y_d, y_g,
-                                       y_wrong if cfg.mismatched_labels else None)
-                else:
-                    stats = model.step(images[idx], z_d, z_g)
-                sums += torch.stack([stats[k] for k in LOG_KEYS]).to(torch.float64)  # stays on device
-                step, count = step + 1, count + 1
-                if measure:
-                    diagnostics.after_step(step)
-                bar and bar.update(1)
-                if step % cfg.log_every == 0 or step == total:
-                    now = time.perf_counter()
-                    point = _history_point(sums / count, step, step / steps_per_epoch,
-                                           count * cfg.batch_size / (now - t_last))
-                    history.append(point)
-                    log(_format(point))
-                    watchdog.check_history(point)
-                    sums.zero_()
-                    count, t_last = 0, now
-                if step == total or stop["stop"]:
-                    break
-            if step % steps_per_epoch == 0 and step > 0:
+            idx = next(stream)
+            measure = diagnostics and ((step + 1) % cfg.log_every == 0 or step + 1 == total)
+            if measure:
+                diagnostics.before_step()
+            stats = take_step(*inputs(images[idx], labels[idx] if cfg.conditional else None))
+            sums += torch.stack([stats[k] for k in LOG_KEYS]).to(torch.float64)  # stays on device
+            step, count = step + 1, count + 1
+            if measure:
+                diagnostics.after_step(step)
+            bar and bar.update(1)
+            if step % cfg.log_every == 0 or step == total:
+                now = time.perf_counter()
+                point = _history_point(sums / count, step, step / steps_per_epoch,
+                                       count * cfg.batch_size / (now - t_last))
+                history.append(point)
+                log(_format(point))
+                watchdog.check_history(point)
+                sums.zero_()
+                count, t_last = 0, now
+            if step % steps_per_epoch == 0:                  # the end of an epoch
                 _check_finite(sums, step)                    # never save a diverged model
                 watchdog.check_samples(_epoch_grid(model, fixed_z, fixed_y, out, step // steps_per_epoch), step)
                 save_checkpoint(snapshot(), out / "checkpoint.pt")
