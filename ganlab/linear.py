@@ -15,11 +15,9 @@ from ganlab.layer import Layer
 def linear(x, W, b):
     r"""$y = x W^\top + b$. Shapes: x (B, in), W (out, in), b (out,) -> y (B, out).
 
-    Mirrors ``torch.nn.functional.linear``. ``torch.addmm(b, x, W.T)`` is exactly
-    ``b + x @ W.T``, done as one matrix multiply that starts from the bias, instead of a
-    multiply and then a separate pass over the (B, out) result to add it.
+    Mirrors ``torch.nn.functional.linear``, which computes the same sum in one fused call.
     """
-    return torch.addmm(b, x, W.T)                 # = x @ W.T + b
+    return x @ W.T + b
 
 
 def linear_backward(x, W, grad_y, input_grad=True, param_grads=True):

@@ -1,18 +1,12 @@
 r"""Optimizers from tensor ops: SGD with momentum, and Adam.
 
-Each one reads ``p.grad`` for every parameter ``p`` (Adam can also be handed the
-gradients directly) and updates ``p`` in place under ``torch.no_grad()`` (the update
-itself must not be recorded by autograd). The arithmetic follows ``torch.optim.SGD``
+Each one's ``step`` takes the gradients, one per parameter in order (what
+``torch.autograd.grad`` returns), or else reads each ``p.grad``, where a hand-written
+backward pass leaves it; and it updates every ``p`` in place under ``torch.no_grad()``
+(the update itself must not be recorded by autograd). The arithmetic follows ``torch.optim.SGD``
 and ``torch.optim.Adam`` step for step, so the two agree to float rounding.
 """
 import torch
-
-
-def set_grads(params, grads):
-    """Store each gradient in its parameter's ``.grad``, where an optimizer's ``step()`` reads
-    it (Adam can also be handed the gradients: ``opt.step(grads)``, as ``GAN.step`` does)."""
-    for p, g in zip(params, grads):
-        p.grad = g
 
 
 class SGD:
@@ -28,9 +22,10 @@ class SGD:
         self.velocity = [None] * len(self.params)
 
     @torch.no_grad()
-    def step(self):
-        for i, p in enumerate(self.params):
-            g = p.grad
+    def step(self, grads=None):
+        """One step for every parameter, from ``grads`` (one per parameter, in order) or else from each ``p.grad``."""
+        grads = [p.grad for p in self.params] if grads is None else list(grads)
+        for i, (p, g) in enumerate(zip(self.params, grads)):
             if self.weight_decay:
                 g = g + self.weight_decay * p
             if self.momentum:

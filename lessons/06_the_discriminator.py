@@ -19,7 +19,6 @@ import torch
 from ganlab.lab import lesson
 from ganlab.activations import sigmoid
 from ganlab.lab.data import batches, load_dataset
-from ganlab.optim import set_grads
 from ganlab.losses import bce_with_logits
 from ganlab.models import Discriminator
 from ganlab.optim import Adam
@@ -56,8 +55,7 @@ while step < steps:
         x_noise = torch.rand(100, 784, device=L.device) * 2 - 1        # the "fakes": uniform noise
         logits_real, logits_noise = D(x_real), D(x_noise)               # (100, 1) each
         loss = bce_with_logits(logits_real, 1.0) + bce_with_logits(logits_noise, 0.0)
-        set_grads(D.parameters(), torch.autograd.grad(loss, D.parameters()))
-        opt.step()
+        opt.step(torch.autograd.grad(loss, D.parameters()))
         with torch.no_grad():
             accuracy = ((logits_real > 0).float().mean() + (logits_noise < 0).float().mean()) / 2
             history.append((loss.item(), sigmoid(logits_real).mean().item(),

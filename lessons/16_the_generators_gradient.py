@@ -30,7 +30,6 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
-from ganlab.optim import set_grads
 from ganlab.lab import lesson
 from ganlab.lab.data import load_dataset
 from ganlab.lab.plots import grid_image
@@ -130,8 +129,7 @@ opt = Adam(trained.parameters(), lr=2e-4, betas=(0.5, 0.999))
 for step in range(200):
     real = images[torch.randint(len(images), (64,), generator=gen)]
     d_loss = bce_with_logits(trained(real), torch.ones(64, 1)) + bce_with_logits(trained(fakes), torch.zeros(16, 1))
-    set_grads(trained.parameters(), torch.autograd.grad(d_loss, trained.parameters()))
-    opt.step()
+    opt.step(torch.autograd.grad(d_loss, trained.parameters()))
 logits_trained = trained(fakes)
 grad_x_trained = trained.backward(bce_with_logits_backward(logits_trained, torch.ones_like(logits_trained)),
                                   param_grads=False)

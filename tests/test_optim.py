@@ -41,10 +41,12 @@ def test_adam_matches_torch_optim_adam(settings, dtype, device):
         assert_close(a.detach(), b.detach(), dtype, scale=10)
 
 
-def test_adam_takes_the_gradients_directly_or_from_grad():
+@pytest.mark.parametrize("make", [lambda ps: Adam(ps, lr=0.1), lambda ps: SGD(ps, lr=0.1, momentum=0.9)],
+                         ids=["adam", "sgd"])
+def test_an_optimizer_takes_the_gradients_directly_or_from_grad(make):
     gen = torch.Generator().manual_seed(3)
     a, b = (torch.randn(4, generator=torch.Generator().manual_seed(1), requires_grad=True) for _ in range(2))
-    opt_a, opt_b = Adam([a], lr=0.1), Adam([b], lr=0.1)
+    opt_a, opt_b = make([a]), make([b])
     for _ in range(3):
         g = torch.randn(4, generator=gen)
         a.grad = g

@@ -108,6 +108,8 @@ FOLLOWS = [
     # a DCGAN's G is refereed by batch normalization instead: D's dropout and spectral norm are off
     (lambda cfg: cfg.arch == "dcgan", "--arch dcgan", dict(dropout=0.0, spectral_norm=False)),
     (lambda cfg: cfg.loss == "wgan-gp", "--loss wgan-gp", dict(gp=10.0)),     # the WGAN-GP paper's weight
+    # the real label and G's loss are the BCE game's; the other games have targets of their own
+    (lambda cfg: cfg.loss != "bce", "a --loss other than bce", dict(real_label=1.0, g_loss="non_saturating")),
 ]
 
 
@@ -173,6 +175,8 @@ def validate(cfg):
         (not (cfg.translation or cfg.cutout) or cfg.image_dim == 784,
          "augmentation shifts and erases 28 x 28 images: image_dim must be 784"),
         (cfg.r1 >= 0 and cfg.gp >= 0, "--r1 and --gp cannot be negative"),
+        (cfg.loss == "bce" or (cfg.real_label == 1.0 and cfg.g_loss == "non_saturating"),
+         f"--real-label and --g-loss are the BCE game's: --loss {cfg.loss} has targets of its own"),
         (cfg.r1_every >= 1, "--r1-every must be at least 1"),
         (cfg.backend != "manual" or not penalty,
          "R1 and the gradient penalty need second derivatives, which the manual backend does not "

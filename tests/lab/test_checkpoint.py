@@ -1,7 +1,13 @@
+import shutil
+from pathlib import Path
+
 import pytest
 import torch
 
+from data.old_checkpoints import RUNS, blobs, config
 from ganlab.lab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ganlab.lab.sampling import generate, load_generator
+from ganlab.lab.train import train
 
 
 def state():
@@ -57,3 +63,29 @@ def test_truncated_missing_and_foreign_files_give_clear_errors(tmp_path):
     torch.save({"weights": torch.zeros(2)}, tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="not a ganlab checkpoint"):
         load_checkpoint(tmp_path / "other.pt")
+
+
+# ---- checkpoints written by an older ganlab --------------------------------------------
+OLD = Path(__file__).parents[1] / "data" / "checkpoints-f407618"      # tests/data/old_checkpoints.py
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_a_checkpoint_written_before_the_gan_was_made_of_parts_resumes_and_draws(name, tmp_path, monkeypatch):
+    """Written by f407618 after 10 steps in float64; resumed today to 20, it is today's 20-step run."""
+    import ganlab.lab.train
+    monkeypatch.setattr(ganlab.lab.train, "load_dataset", lambda name, data_dir, device: blobs())
+    shutil.copytree(OLD / name, tmp_path / "resumed")
+    quiet = lambda *a: None                                             # noqa: E731
+    train(config(name, 20), tmp_path / "resumed", resume=True, log=quiet)
+    train(config(name, 20), tmp_path / "whole", log=quiet)
+    resumed = load_checkpoint(tmp_path / "resumed" / "checkpoint.pt")
+    whole = load_checkpoint(tmp_path / "whole" / "checkpoint.pt")
+    assert resumed["step"] == whole["step"] == 20
+    for part in whole["model"]:
+        if part in ("G", "D", "G_ema"):
+            for k, v in whole["model"][part].items():
+                torch.testing.assert_close(resumed["model"][part][k], v, atol=1e-12, rtol=0, msg=f"{part}.{k}")
+    G, cfg = load_generator(OLD / name / "checkpoint.pt")               # what sample and evaluate load
+    labels = torch.arange(4) if cfg.conditional else None
+    images = generate(G, cfg, 4, seed=0, labels=labels)
+    assert images.shape == (4, 784) and images.abs().max() <= 1 and images.std() > 0

@@ -73,3 +73,13 @@ def test_the_nn_twin_refuses_the_projection_in_one_line_and_takes_the_appended_l
     with pytest.raises(ValueError, match="--backend nn does not do --projection"):
         validate(cfg)
     validate(make_config(conditional=True, backend="nn", stable_loss=False, spectral_norm=False, projection=False))
+
+
+@pytest.mark.parametrize("loss", ["lsgan", "hinge", "wgan-gp"])
+def test_settings_of_the_bce_game_follow_or_are_refused_with_another_game(loss):
+    # the ganlab recipe's real label 0.9 follows the game: the other games have their own targets
+    assert make_config("ganlab", loss=loss).real_label == 1.0
+    for given in (dict(real_label=0.9), dict(g_loss="saturating")):
+        with pytest.raises(ValueError, match=f"are the BCE game's: --loss {loss} has targets of its own"):
+            validate(make_config("ganlab", loss=loss, **given))
+    assert make_config("ganlab", loss="bce").real_label == 0.9
