@@ -29,7 +29,7 @@ WRONG_ANSWERS = [
      "overflows for large x"),
     (2, "sigmoid", "return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))", "return torch.where(x >= 0, 1 / (1 + e), 1 / (1 + e))",
      "for x < 0"),
-    (2, "sigmoid", "return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))", "return x.sigmoid()", "calls torch.Tensor.sigmoid"),
+    (2, "sigmoid", "return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))", "return x.sigmoid()", "calls torch.sigmoid (here as Tensor.sigmoid)"),
     (3, "bce", "log_p = torch.log(p).clamp(min=-100)", "log_p = torch.log(p)", "clamp each log at -100"),
     (3, "bce", "return -(y * log_p + (1 - y) * log_1mp).mean()", "return -(y * log_p + (1 - y) * log_1mp).sum()",
      ".mean(), not .sum()"),
@@ -95,7 +95,14 @@ WRONG_ANSWERS = [
     (7, "gan_step", "    opt_D.step()\n\n", "\n", "after D's update"),
     (7, "gan_step", "d_loss = bce_with_logits(logits_real, ones) + bce_with_logits(logits_fake, zeros)",
      "d_loss = bce_with_logits(logits_real, ones) + bce_with_logits(logits_fake, zeros)\n    d_loss.backward()",
-     "RuntimeError on line"),
+     "calls .backward(): this function is written by hand"),
+    (3, "bce", "torch.log(1 - p)", "torch.log(p - 1)", "log(p - 1) is the log of a negative number"),
+    (3, "bce_with_logits", "return (logits.clamp(min=0)", "return (logits.detach().clamp(min=0)",
+     "its gradient with respect to logits does not"),
+    (6, "grad_wrt_fakes", "grad = torch.where(a1 > 0, grad, slope * grad) @ W1",
+     "grad = (grad * torch.where(a1 > 0, 1.0, slope)) @ W1", "a float32 tensor, slope rounded"),
+    (6, "grad_wrt_fakes", "grad = torch.where(a2 > 0, grad, slope * grad) @ W2",
+     "grad = (grad * torch.where(a2 > 0, 1.0, slope)) @ W2", "a float32 tensor, slope rounded"),
 ]
 
 
@@ -191,3 +198,20 @@ def test_running_the_exercise_file_grades_it(tmp_path):
     path.write_text(exercise_text(4), encoding="utf-8")
     run = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=600)
     assert run.returncode == 1 and "✗ d_loss: not written yet" in run.stdout and "Traceback" not in run.stderr
+
+
+def test_a_finished_function_whose_helper_is_blank_says_so(tmp_path):
+    source = EXERCISES[6].solution_path().read_text(encoding="utf-8")
+    start = source.index("    (W1, b1), (W2, b2), (W3, b3) = D\n")          # grad_wrt_fakes's body
+    end = source.index("\ndef generator_grads")
+    path = tmp_path / "answer_6.py"
+    path.write_text(source[:start] + "    raise NotImplementedError  # your code here\n\n" + source[end:])
+    found = results(6, path)
+    assert found["grad_wrt_fakes"] == (False, "not written yet: replace `raise NotImplementedError` with your code")
+    assert found["generator_grads"] == (False, "calls grad_wrt_fakes, which is not written yet: write it first")
+
+
+@pytest.mark.parametrize("command", [["check", "-1", "f.py"], ["check", "0", "f.py"], ["exercise", "-1"]])
+def test_an_exercise_number_out_of_range_is_one_friendly_line(command, tmp_path):
+    result = CliRunner().invoke(main, command + (["--out", str(tmp_path)] if command[0] == "exercise" else []))
+    assert result.exit_code == 1 and f"there is no exercise {command[1]}" in result.output, result.output

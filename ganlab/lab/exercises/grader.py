@@ -7,17 +7,27 @@ mistake: the one it equals names the hint. Otherwise the grader says what it see
 wrong shape or dtype, a NaN where torch is finite, the largest difference and the case).
 
 Everything is float64, so "equal" means equal to ~1e-12 (``ganlab.lab.parity``).
+
+The rules of an exercise hold on what the code computes, not on its text: each graded call
+runs under ``Rules``, a ``TorchFunctionMode`` that sees every torch function the call reaches,
+however it is spelled (``F.linear``, ``from torch import sigmoid``, ``x.sigmoid_()``,
+``torch.special.expit``), and refuses the forbidden ones; a "by hand" function runs without
+autograd, and any call to ``torch.autograd.grad`` or ``.backward()`` is refused. torch's
+answers are all computed before the learner's file is loaded, so nothing in the file can
+change them. ``ganlab.lab.exercises.sandbox`` runs all of this in a process of its own.
 """
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 import traceback
-from contextlib import contextmanager
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from ganlab.lab.parity import close, max_diff
 
@@ -51,34 +61,51 @@ class Task:
     unstable: str = ""              # the hint for a NaN or inf where torch's answer is finite
     run: Callable = None            # (fn, inputs) -> output, when not simply fn(**inputs)
     scale: float = 1.0              # the tolerance, times this
+    by_hand: bool = False           # written without autograd: no .backward(), no torch.autograd.grad
 
 
-def grade(tasks, module, path):
-    """[(name, ok, message)] for every task, with the functions found in ``module``."""
+def answers(tasks):
+    """torch's answers for every case of every task: (output, input gradients) per case."""
+    return {task.name: [evaluate(task, task.reference, case) for case in task.cases] for task in tasks}
+
+
+def grade(tasks, module, path, expected=None, started=lambda name: None):
+    """[(name, ok, message)] for every task, with the functions found in ``module``.
+
+    ``expected``: torch's ``answers``, computed before the learner's file was loaded
+    (None: computed now). ``started(name)`` is called before each function is run.
+    """
+    expected = expected or answers(tasks)
     results = []
     for task in tasks:
         fn = getattr(module, task.name, None)
         if not callable(fn):
             results.append((task.name, False, f"no function named {task.name} in your file"))
             continue
-        message = grade_task(task, fn, path)
+        started(task.name)
+        message = grade_task(task, fn, path, expected[task.name])
         results.append((task.name, message is None, message))
     return results
 
 
-def grade_task(task, fn, path):
+def grade_task(task, fn, path, expected):
     """None if ``fn`` agrees with torch on every case, else the hint for the first case it fails."""
-    for case in task.cases:
-        expected, expected_grads = evaluate(task, task.reference, case)
+    for case, (expected_out, expected_grads) in zip(task.cases, expected):
         try:
             got, got_grads = evaluate(task, fn, case, learner=True)
-            message = judge(task, case, got, got_grads, expected, expected_grads)
+            message = judge(task, case, got, got_grads, expected_out, expected_grads)
         except Forbidden as error:
-            return f"calls {error}, which this exercise asks you to write yourself"
+            return str(error)
         except Wrong as error:
             return f"{error} ({case.label})"
-        except NotImplementedError:
+        except NotImplementedError as error:
+            blank = [f.name for f in traceback.extract_tb(error.__traceback__)
+                     if Path(f.filename).resolve() == Path(path).resolve()]
+            if blank and blank[-1] != task.name:       # a helper of this function is still blank
+                return f"calls {blank[-1]}, which is not written yet: write it first"
             return NOT_WRITTEN
+        except SystemExit as error:                        # exit(), sys.exit(), raise SystemExit
+            return f"called exit ({exit_code(error)}) instead of returning its result ({case.label})"
         except Exception as error:                         # the learner's bug, reported as theirs
             return f"your code raised {describe_error(error, path)} ({case.label})"
         if message:
@@ -114,14 +141,17 @@ def judge(task, case, got, got_grads, expected, expected_grads):
 def evaluate(task, fn, case, learner=False):
     """``fn``'s output on the case, and (for a differentiable task) its input gradients.
 
-    The learner's function runs through ``task.run`` when there is one, with the
-    forbidden functions refused; torch's reference is called with the inputs directly.
+    The learner's function runs through ``task.run`` when there is one, under the task's
+    ``Rules`` (and for a "by hand" task without autograd); torch's reference is called with
+    the inputs directly.
     """
     inputs = copy(case.inputs, requires_grad=task.differentiable and case.grad)
-    with forbid(task.forbidden if learner else ()):
+    rules = Rules(task) if learner else nullcontext()
+    with rules, torch.no_grad() if learner and task.by_hand else nullcontext():
         out = task.run(fn, inputs) if learner and task.run else fn(**inputs)
     if not (task.differentiable and case.grad):
         return out, None
+    names = [name for name, t in named_tensors(inputs) if t.requires_grad]
     leaves = [t for t in flatten(inputs) if t.requires_grad]
     if not torch.is_tensor(out):
         return out, None                                   # compare_structure says what is wrong
@@ -129,7 +159,7 @@ def evaluate(task, fn, case, learner=False):
         raise Wrong("no gradient flows back through your result: did you detach it, or turn it into a number?")
     upstream = torch.randn(out.shape, dtype=out.dtype, generator=torch.Generator().manual_seed(1))
     grads = torch.autograd.grad(out, leaves, upstream, allow_unused=True)
-    return out.detach(), [torch.zeros_like(x) if g is None else g for x, g in zip(leaves, grads)]
+    return out.detach(), {name: torch.zeros_like(x) if g is None else g for name, x, g in zip(names, leaves, grads)}
 
 
 def compare_structure(task, got, expected):
@@ -148,11 +178,14 @@ def compare_structure(task, got, expected):
 
 
 def compare_grads(task, got, expected):
-    for a, b in zip(got, expected):
+    """None when every input's gradient is torch's; else which input's is not."""
+    for name, b in expected.items():
+        a = got[name]
         if not close(a, b, scale=task.scale):
             if task.unstable and b.isfinite().all() and not a.isfinite().all():
                 return task.unstable
-            return f"the value matches torch but its gradient does not (max |diff| {max_diff(a, b):.1e})"
+            return (f"the value matches torch but its gradient with respect to {name} does not "
+                    f"(max |diff| {max_diff(a, b):.1e})")
     return None
 
 
@@ -161,6 +194,18 @@ def as_list(out):
     if isinstance(out, (tuple, list)):
         return [v for item in out for v in as_list(item)]
     return [out]
+
+
+def named_tensors(value, name=""):
+    """(name, tensor) for every tensor of the inputs, in ``flatten``'s order: ``x``, ``D[0][1]``."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from named_tensors(v, k)
+    elif isinstance(value, (tuple, list)):
+        for i, v in enumerate(value):
+            yield from named_tensors(v, f"{name}[{i}]")
+    elif torch.is_tensor(value):
+        yield name, value
 
 
 def flatten(value):
@@ -191,22 +236,35 @@ def name_of(task, i):
 
 # ---- the learner's file and errors --------------------------------------------------------
 def load(path):
-    """Import the learner's file as a module; ``Wrong`` with a one-line reason if it cannot be."""
+    """Import the learner's file as a module, whatever its name ends with; ``Wrong`` with a
+    one-line reason if it cannot be."""
     path = Path(path)
+    if path.is_dir():
+        raise Wrong(f"{path} is a folder: give the exercise's file, e.g. {path / 'exercise_1.py'}")
     if not path.is_file():
         raise Wrong(f"no such file: {path}")
-    spec = importlib.util.spec_from_file_location(f"ganlab_exercise_{path.stem}", path)
+    if b"\0" in path.read_bytes():
+        raise Wrong(f"{path.name} holds null bytes: it is not a Python source file")
+    loader = importlib.machinery.SourceFileLoader(f"ganlab_exercise_{path.stem.replace('.', '_')}", str(path))
+    spec = importlib.util.spec_from_file_location(loader.name, path, loader=loader)
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(path.resolve().parent))         # so that it can import its neighbours
     try:
         spec.loader.exec_module(module)
     except SyntaxError as error:
         raise Wrong(f"{path.name}, line {error.lineno}: SyntaxError: {error.msg}") from None
+    except SystemExit as error:
+        raise Wrong(f"{path.name} called exit ({exit_code(error)}) while loading: remove the call, "
+                    "the grader calls your functions itself") from None
     except Exception as error:
         raise Wrong(f"{path.name} raised {describe_error(error, path)} while loading") from None
     finally:
         sys.path.remove(str(path.resolve().parent))
     return module
+
+
+def exit_code(error):
+    return f"SystemExit {error.code}" if error.code is not None else "SystemExit"
 
 
 def describe_error(error, path):
@@ -218,40 +276,50 @@ def describe_error(error, path):
     return f"{type(error).__name__}{where}" + (f": {message}" if message else "")
 
 
-@contextmanager
-def forbid(names):
-    """Within the block, calling any of ``names`` (dotted: "torch.Tensor.sigmoid") raises ``Forbidden``."""
-    saved = []
-    for name in names:
-        owner_name, attr = name.rsplit(".", 1)
-        owner = resolve(owner_name)
-        saved.append((owner, attr, owner.__dict__.get(attr), attr in owner.__dict__))
-        setattr(owner, attr, refusal(name))
-    try:
-        yield
-    finally:
-        for owner, attr, original, own in reversed(saved):
-            if own:
-                setattr(owner, attr, original)
+# ---- the rules, on what the code computes -------------------------------------------------
+AUTOGRAD = {"grad": "torch.autograd.grad", "backward": ".backward()"}
+TORCH_DIR = Path(torch.__file__).parent
+
+
+def base_name(func):
+    """A torch function's name without its spelling: ``sigmoid_`` and ``special_expit`` become
+    ``sigmoid`` and ``expit``."""
+    name = getattr(func, "__name__", "")
+    return name.removeprefix("special_").rstrip("_")
+
+
+class Rules(TorchFunctionMode):
+    """While active, refuse (``Forbidden``) every torch function ``task`` forbids, however it is
+    reached; a "by hand" task may not call autograd either. A forbidden module's name
+    ("torch.optim.Adam") refuses any call made from that module's code (torch.optim's AdamW too)."""
+
+    def __init__(self, task):
+        super().__init__()
+        self.names = {}                 # base name -> the name the hint gives
+        self.folders = {}               # a torch package's folder -> its name, for its classes
+        for dotted in task.forbidden:
+            owner, _, last = dotted.rpartition(".")
+            if last[:1].isupper():      # a class, "torch.optim.Adam": the code of its package
+                self.folders[str(TORCH_DIR.joinpath(*owner.split(".")[1:]))] = owner
             else:
-                delattr(owner, attr)
+                self.names.setdefault(last.removeprefix("special_").rstrip("_"), dotted)
+        self.by_hand = task.by_hand
 
-
-def refusal(name):
-    def refuse(*args, **kwargs):
-        raise Forbidden(name)
-    return refuse
-
-
-def resolve(dotted):
-    """The object a dotted name refers to: the longest importable module, then attributes."""
-    parts = dotted.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for part in parts[i:]:
-            obj = getattr(obj, part)
-        return obj
-    raise ImportError(dotted)
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = base_name(func)
+        if name in self.names:
+            spelled = getattr(func, "__name__", name)
+            if getattr(func, "__qualname__", "").startswith(("TensorBase.", "Tensor.")):
+                spelled = f"Tensor.{spelled}"                        # x.sigmoid(), a method
+            alias = "" if self.names[name].endswith("." + spelled) else f" (here as {spelled})"
+            raise Forbidden(f"calls {self.names[name]}{alias}, which this exercise asks you to write yourself")
+        if self.by_hand and name in AUTOGRAD:
+            raise Forbidden(f"calls {AUTOGRAD[name]}: this function is written by hand, without autograd")
+        if self.folders:
+            frame = sys._getframe(1)
+            while frame is not None:
+                for folder, package in self.folders.items():
+                    if frame.f_code.co_filename.startswith(folder):
+                        raise Forbidden(f"uses {package}, which this exercise asks you to write yourself")
+                frame = frame.f_back
+        return func(*args, **(kwargs or {}))

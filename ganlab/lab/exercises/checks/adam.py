@@ -1,4 +1,4 @@
-"""Exercise 6: ``adam_step`` against ``torch.optim.Adam``, at t = 1, t = 2 and t = 1000."""
+"""Exercise 5: ``adam_step`` against ``torch.optim.Adam``, at t = 1, t = 2 and t = 1000."""
 import torch
 
 from ganlab.lab.exercises.checks import randn

@@ -41,6 +41,14 @@ def bce_swapped(p, y):
     return -(y * torch.log(1 - p).clamp(min=-100) + (1 - y) * torch.log(p).clamp(min=-100)).mean()
 
 
+def bce_log_p_minus_1(p, y):
+    """log(p - 1) for log(1 - p): NaN for every p in (0, 1). Only there: at p = 0 or 1 an
+    unclamped log gives NaN too, and that mistake has a hint of its own."""
+    if ((p == 0) | (p == 1)).any():
+        raise ValueError("not this case")
+    return -(y * torch.log(p).clamp(min=-100) + (1 - y) * torch.log(p - 1).clamp(min=-100)).mean()
+
+
 def stable_terms(logits, y):
     return logits.clamp(min=0) - logits * y + torch.log1p(torch.exp(-logits.abs()))
 
@@ -58,6 +66,7 @@ TASKS = [
              ("BCELoss averages over the elements: .mean(), not .sum()", bce_sum),
              ("wrong sign: log p ≤ 0, so the loss is minus the mean", bce_plus),
              ("the target weights log p: y log p + (1 - y) log(1 - p)", bce_swapped),
+             ("log(p - 1) is the log of a negative number, NaN: the second term is log(1 - p)", bce_log_p_minus_1),
          ]),
     Task("bce_with_logits", LOGIT_CASES, lambda logits, y: F.binary_cross_entropy_with_logits(logits, y), differentiable=True,
          forbidden=("torch.nn.functional.binary_cross_entropy_with_logits",),
@@ -71,7 +80,7 @@ TASKS = [
              ("log σ(ℓ), clamped, is still wrong for large |ℓ|: write max(ℓ, 0) - ℓ y + log(1 + e^{-|ℓ|})",
               lambda logits, y: F.binary_cross_entropy(torch.sigmoid(logits), y)),
          ]),
-    Task("bce_with_logits_grad", LOGIT_CASES, autograd_logit_grad,
+    Task("bce_with_logits_grad", LOGIT_CASES, autograd_logit_grad, by_hand=True,
          mistakes=[
              ("the loss is a mean, so its gradient carries 1/N: divide by logits.numel()",
               lambda logits, y: torch.sigmoid(logits) - y),

@@ -32,7 +32,7 @@ def by_hand(x, W, b, stride=1, padding=0, mistake=None):
 
 TASKS = [
     Task("conv2d", CASES, lambda x, W, b, stride, padding: F.conv2d(x, W, b, stride=stride, padding=padding),
-         differentiable=True, forbidden=("torch.nn.functional.conv2d", "torch.conv2d"),
+         differentiable=True, forbidden=("torch.nn.functional.conv2d", "torch.conv2d", "torch.convolution"),
          mistakes=[
              ("the bias is missing: add b[:, None] to every patch's column", lambda **i: by_hand(**i, mistake="no bias")),
              ("the filter is flipped: nn.Conv2d computes a cross-correlation, W as it is, no flip",

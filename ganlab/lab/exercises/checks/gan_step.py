@@ -104,7 +104,7 @@ NAMES = tuple(f"{kind} at step {i + 1}" for i in range(STEPS) for kind in ("d_lo
     for i in range(n_layers) for name in (f"layer {2 * i} weight", f"layer {2 * i} bias"))
 
 TASKS = [
-    Task("gan_step", CASES, torch_steps, outputs=NAMES, run=run, scale=1e3,
+    Task("gan_step", CASES, torch_steps, outputs=NAMES, run=run, scale=1e3, by_hand=True,
          mistakes=[
              ("D's gradients add up across steps: call D.zero_grad() before D's backward", mistake("D grads kept")),
              ("G's gradients add up across steps: call G.zero_grad() before G's backward", mistake("G grads kept")),

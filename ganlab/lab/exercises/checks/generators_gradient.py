@@ -1,4 +1,4 @@
-"""Exercise 5: G's gradient through a frozen D, against autograd on torch's own functions.
+"""Exercise 6: G's gradient through a frozen D, against autograd on torch's own functions.
 
 The mistakes are the same backward pass written by hand with one thing wrong.
 """
@@ -41,16 +41,17 @@ def autograd_generator(z, G, D, slope=0.2):
     return [(grads[i], grads[i + 1]) for i in range(0, len(grads), 2)]
 
 
-def by_hand_fakes(x, D, slope=0.2, leaks=None, target=1.0, per_batch=True, float32_mask=False):
+def by_hand_fakes(x, D, slope=0.2, leaks=None, target=1.0, per_batch=True, float32_mask=(False, False)):
     """dL/dx by hand. ``leaks``: the derivative used where a ≤ 0 at each LeakyReLU;
-    ``target``: the label; ``float32_mask``: the derivative made as torch.where(a > 0, 1.0, leak)."""
+    ``target``: the label; ``float32_mask``: at each LeakyReLU (second, first), whether its derivative
+    is made as torch.where(a > 0, 1.0, leak)."""
     leak1, leak2 = (slope if leak is None else leak for leak in (leaks or (None, None)))
     (W1, b1), (W2, b2), (W3, b3) = D
     a1 = x @ W1.T + b1
     a2 = F.leaky_relu(a1, slope) @ W2.T + b2
     grad = (torch.sigmoid(F.leaky_relu(a2, slope) @ W3.T + b3) - target) / (len(x) if per_batch else 1)
-    grad = through_leaky_relu(a2, grad @ W3, leak2, float32_mask)
-    return through_leaky_relu(a1, grad @ W2, leak1, float32_mask) @ W1
+    grad = through_leaky_relu(a2, grad @ W3, leak2, float32_mask[0])
+    return through_leaky_relu(a1, grad @ W2, leak1, float32_mask[1]) @ W1
 
 
 def through_leaky_relu(a, grad, leak, float32_mask):
@@ -97,14 +98,15 @@ G_CASES = [
 G_OUTPUTS = ("grad_W1", "grad_b1", "grad_W2", "grad_b2", "grad_W3", "grad_b3")
 
 TASKS = [
-    Task("grad_wrt_fakes", FAKES_CASES, autograd_fakes, run=frozen,
+    Task("grad_wrt_fakes", FAKES_CASES, autograd_fakes, run=frozen, by_hand=True,
          mistakes=[
              *[("LeakyReLU's derivative is slope, not 0, where its input is ≤ 0",
                 lambda x, D, slope=0.2, leaks=leaks: by_hand_fakes(x, D, slope, leaks=leaks))
                for leaks in ((0.0, 0.0), (0.0, None), (None, 0.0))],
-             ("torch.where(a > 0, 1.0, slope) is a float32 tensor, slope rounded to 7 digits: "
-              "write torch.where(a > 0, g, slope * g) to stay in float64",
-              lambda x, D, slope=0.2: by_hand_fakes(x, D, slope, float32_mask=True)),
+             *[("torch.where(a > 0, 1.0, slope) is a float32 tensor, slope rounded to 7 digits: "
+                "write torch.where(a > 0, g, slope * g) to stay in float64",
+                lambda x, D, slope=0.2, mask=mask: by_hand_fakes(x, D, slope, float32_mask=mask))
+               for mask in ((True, True), (True, False), (False, True))],
              ("that is the gradient of D's loss on the fakes (label 0); G's label is 1: dL/dℓ = σ(ℓ) - 1",
               lambda x, D, slope=0.2: by_hand_fakes(x, D, slope, target=0.0)),
              ("L_G is a mean over the batch: dL/dℓ = (σ(ℓ) - 1) / B",
@@ -112,7 +114,7 @@ TASKS = [
              ("wrong sign: dL/dℓ = σ(ℓ) - 1, which is negative: G wants the logits up",
               lambda x, D, slope=0.2: -by_hand_fakes(x, D, slope)),
          ]),
-    Task("generator_grads", G_CASES, autograd_generator, outputs=G_OUTPUTS, run=frozen,
+    Task("generator_grads", G_CASES, autograd_generator, outputs=G_OUTPUTS, run=frozen, by_hand=True,
          mistakes=[
              ("the way back through tanh multiplies by its derivative, 1 - x², with x = tanh(a3)",
               lambda z, G, D, slope=0.2: by_hand_generator(z, G, D, slope, tanh_grad="none")),

@@ -33,7 +33,7 @@ TASKS = [
              ("the bias is missing: y = x W^T + b", lambda x, W, b: x @ W.T),
              ("the bias is added, not subtracted: + b", lambda x, W, b: x @ W.T - b),
          ]),
-    Task("linear_backward", backward_cases(), autograd_backward, outputs=("grad_x", "grad_W", "grad_b"),
+    Task("linear_backward", backward_cases(), autograd_backward, outputs=("grad_x", "grad_W", "grad_b"), by_hand=True,
          mistakes=[
              ("grad_x = g W: since y = x W^T, the way back multiplies by W itself, not W.T",
               lambda x, W, grad_y: (grad_y @ W.T, grad_y.T @ x, grad_y.sum(0))),
