@@ -6,6 +6,7 @@ leaves either the previous complete checkpoint or the new complete one, never ha
 of one. Reads use ``torch.load(weights_only=True)``, which only rebuilds tensors and
 plain containers, so a checkpoint carrying pickled code is refused instead of run.
 """
+import errno
 import os
 import pickle
 import tempfile
@@ -19,6 +20,8 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(state, path):
+    """Write ``state`` to ``path`` atomically; a write that fails leaves the old file as it was
+    and raises ``CheckpointError`` in one line (saying so when the disk is full)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -28,10 +31,22 @@ def save_checkpoint(state, path):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as err:
+        os.path.exists(tmp) and os.remove(tmp)
+        raise CheckpointError(write_failure(path, err)) from err
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def write_failure(path, err):
+    """One line on why ``path`` could not be written. torch's writer reports a full disk as
+    "unexpected pos N vs M" (it wrote fewer bytes than it meant to)."""
+    full = (isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT)) or \
+        "unexpected pos" in str(err) or "file write failed" in str(err)
+    reason = "the disk is full" if full else (str(err).strip().splitlines() or [type(err).__name__])[0]
+    return f"could not write {path}: {reason}; the last complete checkpoint is kept"
 
 
 def load_checkpoint(path, map_location="cpu"):

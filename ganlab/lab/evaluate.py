@@ -21,13 +21,24 @@ def load_samples(path, n=10_000, seed=0):
     if isinstance(obj, dict):
         G, cfg = load_generator(path)
         labels = requested_labels(cfg, n)                     # each digit in turn, if conditional
-        return generate(G, cfg, n, seed, labels), labels
+        x = generate(G, cfg, n, seed, labels)
+        refuse_non_finite(x, f"the images drawn from {path}:")
+        return x, labels
     if not torch.is_tensor(obj) or obj.numel() % 784 or obj.dim() not in (2, 4):
         raise CheckpointError(f"{path} is neither a ganlab checkpoint nor a tensor of 28 x 28 images")
     x = obj.reshape(-1, 784).float()
+    refuse_non_finite(x, f"{path}:")
     if x.min() < -1.001 or x.max() > 1.001:
         raise ValueError(f"{path}: pixel values must lie in [-1, 1], found [{x.min():.2f}, {x.max():.2f}]")
     return x[:n], None
+
+
+def refuse_non_finite(x, where):
+    """A ValueError saying how many of the values of ``x`` are NaN or infinite, if any are."""
+    bad = int((~x.isfinite()).sum())
+    if bad:
+        raise ValueError(f"{where} {bad:,} of {x.numel():,} pixel values are not finite (NaN or inf): "
+                         "nothing to score")
 
 
 def evaluate_images(samples, scorer, labels=None, per_class=False):

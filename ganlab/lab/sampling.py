@@ -1,4 +1,5 @@
 """Drawing images from a trained generator: grids, tensors and latent interpolations."""
+import math
 from pathlib import Path
 
 import torch
@@ -43,28 +44,46 @@ def requested_labels(cfg, n, digit=None):
     return torch.full((n,), digit)
 
 
-def save_samples(G, cfg, n, seed, out_file, digit=None):
-    """A grid (.png) or a tensor (.pt) of samples.
+MAX_GRID = 10_000          # images in one .png grid: 2,800 x 2,800 pixels
+MAX_TENSOR = 100_000       # images in one .pt tensor: 314 MB of float32
 
-    For a conditional G without ``digit``: ``n`` samples of every class, one row per class,
-    with the same noise down each column.
+
+def class_grid(n, num_classes):
+    """(rows per class, columns) for about ``n`` images of a conditional G, one block of rows per
+    class, the grid as close to square as that allows: 100 images of 10 digits are 10 x 10."""
+    per_class = -(-n // num_classes)                               # ceil(n / classes)
+    rows = max(1, round(math.sqrt(per_class / num_classes)))       # rows · classes ≈ columns
+    return rows, -(-per_class // rows)
+
+
+def save_samples(G, cfg, n, seed, out_file, digit=None):
+    """A grid (.png) or a tensor (.pt) of ``n`` samples.
+
+    For a conditional G without ``digit``: about ``n`` samples (rounded up to the same number
+    of each class), each class in its own rows, with the same noise down each column.
     """
     out = Path(out_file)
     if out.suffix not in (".png", ".pt"):
         raise ValueError(f"--out must end in .png or .pt, got {out.name}")
+    most = MAX_GRID if out.suffix == ".png" else MAX_TENSOR
+    if n > most:
+        raise ValueError(f"--n {n:,} is more than a {out.suffix} of samples holds here ({most:,}): "
+                         "ask for fewer, or write several files with other --seed values")
     labels = requested_labels(cfg, n, digit)
     if cfg.conditional and digit is None:
-        z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(seed))
-        labels = torch.arange(cfg.num_classes).repeat_interleave(n)        # row k: class k
+        rows, columns = class_grid(n, cfg.num_classes)
+        z = torch.randn(rows * columns, cfg.latent_dim, generator=torch.Generator().manual_seed(seed))
+        labels = torch.arange(cfg.num_classes).repeat_interleave(rows * columns)   # class k: rows k·r .. k·r + r - 1
         with torch.no_grad():
             images = G(z.repeat(cfg.num_classes, 1), labels)
+        nrow = columns
     else:
-        images = generate(G, cfg, n, seed, labels)
+        images, nrow = generate(G, cfg, n, seed, labels), min(n, 8)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".pt":
         torch.save(images.reshape(-1, 1, 28, 28).clone(), out)
     else:
-        save_grid(images, out, nrow=n if cfg.conditional and digit is None else min(n, 8))
+        save_grid(images, out, nrow=nrow)
 
 
 @torch.no_grad()

@@ -89,3 +89,17 @@ def test_a_checkpoint_written_before_the_gan_was_made_of_parts_resumes_and_draws
     labels = torch.arange(4) if cfg.conditional else None
     images = generate(G, cfg, 4, seed=0, labels=labels)
     assert images.shape == (4, 784) and images.abs().max() <= 1 and images.std() > 0
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 3684928 vs 3684816"),
+                                     OSError(28, "No space left on device")], ids=["torch-writer", "ENOSPC"])
+def test_a_full_disk_is_named_and_the_last_checkpoint_survives(tmp_path, monkeypatch, failure):
+    save_checkpoint(state(), tmp_path / "c.pt")
+    def full(*args, **kwargs):
+        raise failure
+    monkeypatch.setattr(torch, "save", full)
+    with pytest.raises(CheckpointError, match=r"could not write .*c.pt: the disk is full; the last complete checkpoint is kept"):
+        save_checkpoint({**state(), "step": 8}, tmp_path / "c.pt")
+    monkeypatch.undo()
+    assert load_checkpoint(tmp_path / "c.pt")["step"] == 7
+    assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]

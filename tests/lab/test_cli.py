@@ -155,17 +155,40 @@ def trained_conditional(synthetic_data, tmp_path):
     return out / "checkpoint.pt"
 
 
-def test_conditional_sample_draws_the_asked_for_digit_or_one_row_per_digit(trained_conditional, tmp_path):
+def test_conditional_sample_draws_the_asked_for_digit_or_every_digit_in_a_square_grid(trained_conditional, tmp_path):
     assert run("sample", trained_conditional, "--digit", 7, "--n", 5, "--out", tmp_path / "sevens.pt").exit_code == 0
     assert torch.load(tmp_path / "sevens.pt").shape == (5, 1, 28, 28)
-    assert run("sample", trained_conditional, "--n", 3, "--out", tmp_path / "rows.pt").exit_code == 0
+    assert run("sample", trained_conditional, "--n", 25, "--out", tmp_path / "rows.pt").exit_code == 0
     rows = torch.load(tmp_path / "rows.pt")
-    assert rows.shape == (30, 1, 28, 28)                       # 3 of each of the 10 digits
+    assert rows.shape == (30, 1, 28, 28)                       # --n 25: 3 of each of the 10 digits
     assert not torch.equal(rows[:3], rows[3:6])                # same noise, another digit: another image
-    assert run("sample", trained_conditional, "--out", tmp_path / "rows.png").exit_code == 0
     from PIL import Image
+    assert run("sample", trained_conditional, "--out", tmp_path / "rows.png").exit_code == 0
     width, height = Image.open(tmp_path / "rows.png").size
-    assert height > width                                      # 10 rows of 8
+    assert height > width                                      # the default, 80: 10 rows of 8
+    for n, images in ((100, 100), (1000, 1020)):                # 10 x 10; 30 rows (3 per digit) of 34
+        assert run("sample", trained_conditional, "--n", n, "--out", tmp_path / f"{n}.png").exit_code == 0
+        assert run("sample", trained_conditional, "--n", n, "--out", tmp_path / f"{n}.pt").exit_code == 0
+        assert len(torch.load(tmp_path / f"{n}.pt")) == images
+        width, height = Image.open(tmp_path / f"{n}.png").size
+        assert 0.8 < width / height < 1.25, (n, width, height)  # as square as ten digits allow
+
+
+@pytest.mark.parametrize("command", [("sample", "--n", 10_000_000), ("sample", "--n", 200_000, "--out", "x.pt"),
+                                     ("evaluate", "--n", 10_000_000)])
+def test_more_samples_than_memory_allows_are_refused_in_one_line(trained, command, tmp_path):
+    name, *options = command
+    result = run(name, trained / "checkpoint.pt", *[str(tmp_path / o) if o == "x.pt" else o for o in options])
+    assert result.exit_code != 0 and len(result.output.strip().splitlines()) == 1, result.output
+    assert "10,000" in result.output or "100,000" in result.output or "100000" in result.output
+
+
+def test_evaluate_refuses_images_that_are_not_finite_in_one_line(tmp_path):
+    images = torch.rand(200, 1, 28, 28) * 2 - 1
+    images[3, 0, 5, 5] = float("nan")
+    torch.save(images, tmp_path / "x.pt")
+    assert_one_line_error(run("evaluate", tmp_path / "x.pt", "--n", 100, "--dataset", "mnist-sample"),
+                          "1 of 156,800 pixel values are not finite")
 
 
 def test_digit_errors(trained, trained_conditional):
