@@ -52,13 +52,14 @@ for dtype, tol in [(torch.float32, 1e-5), (torch.float64, 1e-12)]:
     with torch.no_grad():                            # same weights in both
         theirs.weight.copy_(ours.W)
         theirs.bias.copy_(ours.b)
-    xb = torch.randn(100, 784, device=L.device, dtype=dtype)
+    xb = torch.randn(100, 784, device=L.device, dtype=dtype, requires_grad=True)   # autograd also wants dL/dx
     y_ours, y_theirs = ours(xb), theirs(xb)
     g = torch.randn_like(y_theirs)                   # some upstream gradient dL/dy
     y_theirs.backward(g)
-    grad_x, grad_W, grad_b = linear_backward(xb, ours.W.detach(), g)
+    grad_x, grad_W, grad_b = linear_backward(xb.detach(), ours.W.detach(), g)
     name = str(dtype).replace("torch.", "")
     L.check(f"forward matches nn.Linear ({name})", y_ours, y_theirs, tol)
+    L.check(f"dL/dx by hand matches autograd ({name})", grad_x, xb.grad, tol * 10)
     L.check(f"dL/dW by hand matches autograd ({name})", grad_W, theirs.weight.grad, tol * 10)
     L.check(f"dL/db by hand matches autograd ({name})", grad_b, theirs.bias.grad, tol * 10)
 print()

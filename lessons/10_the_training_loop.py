@@ -13,8 +13,9 @@ Each step:
 Part 1 writes this loop out with the classic recipe (sigmoid + BCE on probabilities, Adam
 with default betas), exactly what the twin in ganlab/lab/twin.py does, for 200 steps.
 Watch D(x) and D(G(z)): an untrained D says about 1/2 to everything, then D learns far
-faster than G: by step 200 D(x) is about 0.99 and D(G(z)) about 0.04. D wins, and a
-D that wins leaves G little to learn from (lesson 8), which is why this recipe learns
+faster than G: by step 200 D(x) is about 0.99 and D(G(z)) about 0.04. D wins. With the non-saturating
+loss G still gets strong gradients (lesson 8: near -1 exactly when D(G(z)) is near 0), but
+they point at whatever D dislikes least, not at the data, which is why this recipe learns
 slowly and, on 5,000 digits, stalls.
 
 Part 2 runs the same loop, packaged as ganlab.gan.GAN (its step is the loop body above),
@@ -28,7 +29,7 @@ You will see: the log of the seeds' columns, the curves of D(x) and D(G(z)) for 
 its twin on top of each other, and how the two drift apart: they compute the same
 function, but float32 rounds the two formulas differently in the last bit, and the game
 amplifies such tiny differences step after step, the way a chaotic system does. Over the
-first 50 steps they agree to about 1e-7, by step 200 to about 1e-5. Then the refereed
+first 50 steps they agree to about 1e-7, by step 200 to a few 1e-4. Then the refereed
 run's curves and its digits.
 """
 import matplotlib.pyplot as plt

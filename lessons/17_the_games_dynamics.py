@@ -11,7 +11,10 @@ follows its own gradient, as G and D do: x descends df/dx = y, y ascends df/dy =
 
     simultaneous:  x <- x - lr * y,       y <- y + lr * x       (both from the old values)
     alternating:   x <- x - lr * y,       then y <- y + lr * x  (y sees x's new value),
-                   the way ganlab's step plays D, then G
+                   the way ganlab's step alternates its players; there the maximizer, D,
+                   moves first, here the minimizer x does. The order changes nothing
+                   below: in either order one round multiplies (x, y) by a matrix of
+                   determinant 1 and trace 2 - lr², so the same eigenvalues
 
 Simultaneous steps spiral outwards: each step multiplies the distance from the
 equilibrium by exactly sqrt(1 + lr^2). Alternating steps go round and round, never
@@ -76,7 +79,7 @@ def negative_momentum_play(beta=-0.5):
 
 
 def adam_play(make_optimizer, beta1, lr=0.05):
-    """Alternating Adam steps, x first, as GAN.step plays D then G; returns the trajectory."""
+    """Alternating Adam steps, x first (GAN.step alternates too, D first); returns the trajectory."""
     x = torch.tensor([START[0]], dtype=dt, requires_grad=True)
     y = torch.tensor([START[1]], dtype=dt, requires_grad=True)
     opt_x, opt_y = make_optimizer([x], lr=lr, betas=(beta1, 0.999)), make_optimizer([y], lr=lr, betas=(beta1, 0.999))

@@ -132,7 +132,7 @@ def help_text(f):
     parts += [f"{name} {show(getattr(make_config(name), f.name))}" for name in RECIPES
               if name != "ganlab" and getattr(make_config(name), f.name) != getattr(make_config("ganlab"), f.name)]
     parts += [f"with {when} {show(value)}" for _, when, settings in FOLLOWS
-              for name, value in settings.items() if name == f.name]
+              for name, value in settings.items() if name == f.name and value != getattr(make_config("ganlab"), f.name)]
     return f"{f.metadata['help']} [default: {'; '.join(parts)}]"
 
 
