@@ -20,13 +20,19 @@ before spectral norm joined it):
 Each path runs in a fresh process (so peak memory is its own), times --steps steps after
 --warmup (which, compiled, includes the compilation: its time is printed apart), and
 the epoch time is scaled from that. The paths take turns, --repeat times, and each
-path's median is reported, so a noisy machine slows all paths alike. Ratios are
+path's median is reported, so a noisy machine slows all paths alike; with --before, the
+fastest run of each version too (noise only ever slows a run). Ratios are
 against the seeds-style loop.
 
-    python benchmarks/epoch_time.py [--device cpu|cuda] [--steps 200] [--repeat 3] [--recipes]
+With --before DIR (a checkout of an earlier commit, e.g. `git worktree add DIR f407618`),
+each path is also timed with that code, in turns with today's, and a last column gives
+today's epoch time against it.
+
+    python benchmarks/epoch_time.py [--device cpu|cuda] [--steps 200] [--repeat 3] [--recipes] [--before DIR]
 """
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -122,35 +128,50 @@ def main():
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=3, help="rounds over all the paths; the median of each is reported")
     ap.add_argument("--recipes", action="store_true", help="time the recipes instead of the code paths")
+    ap.add_argument("--paths", help="a comma-separated subset of the paths (the first is the baseline)")
+    ap.add_argument("--before", metavar="DIR", help="a checkout of an earlier commit: time its paths too, in turns")
     ap.add_argument("--only", choices=PATHS + RECIPE_PATHS, help=argparse.SUPPRESS)
     args = ap.parse_args()
     paths = RECIPE_PATHS if args.recipes else PATHS
+    if args.paths:
+        paths = tuple(p for p in args.paths.split(",") if p in paths) or paths
     if args.only:
         print(json.dumps(time_path(args.only, args.device, args.steps, args.warmup)))
         return
-    runs = {path: [] for path in paths}
+    versions = {"today": (__file__, os.environ.get("PYTHONPATH", ""))}
+    if args.before:
+        versions["before"] = (os.path.join(args.before, "benchmarks", "epoch_time.py"), os.path.abspath(args.before))
+    runs = {(v, path): [] for v in versions for path in paths}
     for _ in range(args.repeat):
         for path in paths:
-            out = subprocess.run([sys.executable, __file__, "--only", path, "--device", args.device,
-                                  "--steps", str(args.steps), "--warmup", str(args.warmup)],
-                                 check=True, capture_output=True, text=True).stdout
-            runs[path].append(json.loads(out.strip().splitlines()[-1]))
+            for version, (script, pythonpath) in versions.items():
+                out = subprocess.run([sys.executable, script, "--only", path, "--device", args.device,
+                                      "--steps", str(args.steps), "--warmup", str(args.warmup)],
+                                     check=True, capture_output=True, text=True,
+                                     env={**os.environ, "PYTHONPATH": pythonpath}).stdout
+                runs[version, path].append(json.loads(out.strip().splitlines()[-1]))
     results = []
     for path in paths:
-        epoch_s = statistics.median(r["epoch_s"] for r in runs[path])
+        r = runs["today", path]
+        epoch_s = statistics.median(x["epoch_s"] for x in r)
         results.append({"path": path, "epoch_s": epoch_s, "images_per_s": N / epoch_s,
-                        "peak_bytes": max(r["peak_bytes"] for r in runs[path]),
-                        "warmup_s": max(r["warmup_s"] for r in runs[path])})
+                        "peak_bytes": max(x["peak_bytes"] for x in r), "warmup_s": max(x["warmup_s"] for x in r),
+                        "fastest_s": min(x["epoch_s"] for x in r),
+                        "before_s": statistics.median(x["epoch_s"] for x in runs["before", path]) if args.before else None,
+                        "before_fastest_s": min(x["epoch_s"] for x in runs["before", path]) if args.before else None})
     base = results[0]["epoch_s"]
     memory = "peak GPU memory" if args.device == "cuda" else "peak RSS"
     print(f"{torch.get_num_threads()} CPU threads, device {args.device}, {args.steps} timed steps per path, "
           f"median of {args.repeat} runs")
     ratio = "cost" if args.recipes else "speed-up"       # recipes: time per step against default-no-sn
-    print(f"{'path':16s} {'epoch (s)':>10s} {'images/s':>10s} {ratio:>9s} {memory:>16s} {'warm-up (s)':>12s}")
+    before = f" {'before (s)':>11s} {'today/before':>13s} {'fastest today/before':>21s}" if args.before else ""
+    print(f"{'path':16s} {'epoch (s)':>10s} {'images/s':>10s} {ratio:>9s} {memory:>16s} {'warm-up (s)':>12s}{before}")
     for r in results:
         factor = r["epoch_s"] / base if args.recipes else base / r["epoch_s"]
+        against = (f" {r['before_s']:11.2f} {r['epoch_s'] / r['before_s']:12.2f}x "
+                   f"{r['fastest_s']:8.2f} / {r['before_fastest_s']:.2f} s" if args.before else "")
         print(f"{r['path']:16s} {r['epoch_s']:10.2f} {r['images_per_s']:10,.0f} {factor:8.2f}x "
-              f"{r['peak_bytes'] / 2**20:13.0f} MiB {r['warmup_s']:12.1f}")
+              f"{r['peak_bytes'] / 2**20:13.0f} MiB {r['warmup_s']:12.1f}{against}")
 
 
 if __name__ == "__main__":
