@@ -8,24 +8,21 @@ Each step plays one round of the minimax game $\min_G \max_D V(D, G)$:
 2. **G step**: with D fixed, on fresh noise, push D(G(z)) towards "real" by minimizing
    the game's G loss, $\text{g}(\ell_{\text{gen}})$.
 
-A *conditional* GAN passes class labels along: the real images' own labels, and labels
-drawn at random for the fakes. Given ``y_wrong``, a wrong label for each real image, D
-also learns that a real image with the wrong label is "fake" (the *matching-aware* D),
-with a share w of the "fake" term (``mismatch_weight``):
+A *conditional* GAN passes labels along: the real images' own, random ones for the fakes.
+Given ``y_wrong``, a wrong label for each real image, D also learns that a real image with
+the wrong label is "fake" (the *matching-aware* D), with a share w (``mismatch_weight``):
 
 $$\mathcal{L}_D = \text{real}(D(x \mid y))
   + (1 - w)\,\text{fake}(D(G(z \mid y') \mid y')) + w\,\text{fake}(D(x \mid \tilde y))$$
 
-The parts: G and D (``ganlab.models``, ``ganlab.dcgan``), the game (``ganlab.objective``),
-an Adam for each (``ganlab.optim``), an optional referee that augments what D sees and adds
-a gradient penalty (``ganlab.referee``), and an optional averaged copy of G (``ganlab.ema``).
-``ganlab.lab.build`` puts them together from a ``Config``. Here the gradients come from
-autograd; ``ganlab.gan_by_hand`` takes the same step with every backward written by hand.
+The parts: G and D (``ganlab.models``, ``ganlab.dcgan``), the game (``ganlab.objective``), an
+Adam for each (``ganlab.optim``), an optional referee (``ganlab.referee``: augmentation and
+penalties) and an optional averaged G (``ganlab.ema``); ``ganlab.lab.build`` puts them together.
+Here the gradients come from autograd; ``ganlab.gan_by_hand`` writes every backward by hand.
 
-Random numbers: the noise and labels are the step's inputs. D's own (dropout masks,
-augmentations, the points of the gradient penalty) all come from one ``RandomNumbers``,
-``rng`` (``ganlab.random_numbers``), handed to those parts when they are built and saved
-in checkpoints.
+Random numbers: the noise and labels are the step's inputs; D's own (dropout masks,
+augmentations, penalty points) all come from one ``RandomNumbers``, ``rng``
+(``ganlab.random_numbers``), handed to those parts when they are built.
 """
 import torch
 
@@ -37,23 +34,19 @@ class GAN:
     """G and D, the game they play, an Adam for each, a referee and an averaged G; and ``step``."""
 
     def __init__(self, G, D, game, opt_G, opt_D, referee=None, G_ema=None, ema=0.0, mismatch_weight=0.5, rng=None):
-        self.G, self.D, self.game = G, D, game
-        self.opt_G, self.opt_D = opt_G, opt_D
+        self.G, self.D, self.game, self.opt_G, self.opt_D = G, D, game, opt_G, opt_D
         self.referee = referee or Referee()
         self.G_ema, self.ema = G_ema, ema             # the averaged G and its decay (none: 0)
         self.mismatch_weight = mismatch_weight        # share of D's fake term for real images with wrong labels
-        self.rng = rng                                # D's random numbers, saved in checkpoints
-        self.num_classes = getattr(G, "num_classes", 0)
+        self.rng, self.num_classes = rng, getattr(G, "num_classes", 0)   # D's random numbers; classes
         self.steps = 0                                # steps taken, for the EMA warm-up and lazy R1
 
     def step(self, x_real, z_d, z_g, y_real=None, y_d=None, y_g=None, y_wrong=None):
         """Train D once on ``x_real`` (B, 784) and G(``z_d``), then G once on G(``z_g``).
 
-        A conditional GAN also takes the labels (B,): ``y_real`` of the real images, ``y_d``
-        and ``y_g`` asked of G in each half, and optionally ``y_wrong`` for the matching-aware D.
-        Returns 0-dim tensors (no host sync): ``d_loss``, ``g_loss``, ``d_real`` = mean D(x)
-        and ``d_fake`` = mean D(G(z)), both measured during the D step.
-        """
+        A conditional GAN also takes labels (B,): ``y_real``, ``y_d`` and ``y_g`` asked of G in
+        each half, and optionally ``y_wrong``. Returns 0-dim tensors (no host sync): ``d_loss``,
+        ``g_loss``, ``d_real`` = mean D(x) and ``d_fake`` = mean D(G(z)), from the D step."""
         stats = self.play(x_real, z_d, z_g, y_real, y_d, y_g, y_wrong)
         self.end_step()
         return stats
@@ -101,13 +94,10 @@ class GAN:
     def judge(self, batches, input_grad=False):
         """D's logits for each (images, labels) batch, and the images as D saw them (stacked).
 
-        All batches are augmented together and go through D as one batch: row by row the
-        same arithmetic as one call each. It stays here, not in ``ganlab.speed``, for two
-        reasons: one call of 2B rows took 14.4 ms per eager step of the default recipe on
-        two CPU cores against 16.2 ms for two calls of B (median of 5 runs of 60 steps), and
-        D's random draws (masks, augmentations) are drawn for the stacked batch, so every
-        recorded run depends on it. Not when D's answer for an image depends on the rest of
-        its batch (minibatch-std): then each batch goes through D on its own.
+        All batches are augmented together and go through D as one call, row by row the same
+        arithmetic as one call each: 14.4 ms per eager step of the default recipe against 16.2
+        ms for a call each (2 CPU cores, median of 5 × 60 steps), and D's draws are made for the
+        stacked batch. Not when D's answer depends on its batch (minibatch-std): one call each.
         ``input_grad``: the stacked images require grad, for a penalty on ∇ₓD.
         """
         seen = self.referee.see(torch.cat([x for x, _ in batches]))        # (2B, 784) or (3B, 784)
