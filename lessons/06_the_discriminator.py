@@ -8,8 +8,9 @@ real. Training D means lowering
     BCE(D(x_real), 1) + BCE(D(x_noise), 0)
 
 with the stable BCE on logits and Adam. Adam is built in lesson 9; until then, read
-`opt.step(grads)` as "move each weight a small step against its gradient", the plain
-gradient step of lesson 4, only with a step size Adam adapts per weight. Nothing adversarial yet: the "fakes" here are
+`opt.step(grads)` as "move each weight a small step against its gradient" (gradient
+descent, W <- W - lr * dL/dW, with the gradients of lesson 4), only with a step size
+that Adam adapts per weight. Nothing adversarial yet: the "fakes" here are
 uniform noise and do not fight back, so D should quickly become certain.
 
 You will see: D's accuracy and its mean outputs D(x) and D(noise) as it trains, the
