@@ -3,7 +3,8 @@
 ``ganlab check N FILE`` starts ``python -m ganlab.lab.sandbox N FILE FD``. That process
 computes torch's answers first, then loads the file and grades each function
 (``ganlab.lab.exercises.grader``), and reports on the pipe FD, one JSON line at a time:
-``{"total": n}`` functions to grade, ``{"start": name}`` before a function runs, ``{"result": [name, ok, message]}`` after it,
+``{"total": n}`` functions to grade, ``{"loading": true}`` before the file is loaded,
+``{"start": name}`` before a function runs, ``{"result": [name, ok, message]}`` after it,
 ``{"wrong": message}`` when the file cannot be graded at all, and ``{"done": true}``.
 
 The parent reads those lines and prints one line per function. When the process ends
@@ -18,6 +19,7 @@ import select
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 
 def grade_in_a_process(number, path, timeout=60.0):
@@ -31,14 +33,18 @@ def grade_in_a_process(number, path, timeout=60.0):
     running, buffer = None, b""
     try:
         with os.fdopen(read, "rb") as pipe:
-            deadline = None
+            deadline = None             # the learner's code runs from "loading" on: each stage gets ``timeout``
             while True:
                 wait = None if deadline is None else max(0.0, deadline - time.monotonic())
                 ready, _, _ = select.select([pipe], [], [], wait)
-                if not ready:                                   # the function ran out of time
+                if not ready:                                   # out of time
                     proc.kill()
-                    yield running, False, (f"still running after {timeout:g} s (an endless loop?): "
-                                           "the grading stopped there")
+                    if running:
+                        yield running, False, (f"still running after {timeout:g} s (an endless loop?): "
+                                               "the grading stopped there")
+                    else:
+                        yield None, False, (f"{Path(path).name} did not finish loading within {timeout:g} s "
+                                            "(an endless loop at its top level?)")
                     return
                 chunk = os.read(pipe.fileno(), 65536)
                 if not chunk:                                   # the process ended
@@ -47,12 +53,14 @@ def grade_in_a_process(number, path, timeout=60.0):
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
                     message = json.loads(line)
+                    if "total" not in message:
+                        deadline = time.monotonic() + timeout
                     if "total" in message:
                         yield None, True, message["total"]
                     elif "start" in message:
-                        running, deadline = message["start"], time.monotonic() + timeout
+                        running = message["start"]
                     elif "result" in message:
-                        running, deadline = None, None
+                        running = None
                         yield tuple(message["result"])
                     elif "wrong" in message:
                         yield None, False, message["wrong"]
@@ -97,6 +105,7 @@ def main(number, path, fd):
             tasks = get(int(number)).tasks()
             send(total=len(tasks))
             expected = answers(tasks)              # before any of the learner's code runs
+            send(loading=True)
             module = load(path)
         except Wrong as error:
             send(wrong=str(error))

@@ -13,6 +13,7 @@ FILES = {   # name -> (exercise, the file's text, what the line must say)
     "exit-in-a-function": (2, "def sigmoid(x):\n    exit(0)\n", "sigmoid: called exit (SystemExit 0) instead of returning"),
     "os-exit": (2, "import os\ndef sigmoid(x):\n    os._exit(0)\n", "ended the grading while sigmoid ran"),
     "endless-loop": (2, "def sigmoid(x):\n    while True:\n        pass\n", "sigmoid: still running after 2 s"),
+    "endless-loop-at-the-top": (2, "while True:\n    pass\n", "answer.py did not finish loading within 2 s"),
     "changes-the-reference": (2, "import torch\ntorch.sigmoid = lambda x: x * 0\n" + SIGMOID.format("x * 0"),
                               "sigmoid: the result differs from torch"),
     "null-bytes": (2, "x = 1\0\n", "holds null bytes"),
