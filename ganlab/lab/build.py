@@ -8,8 +8,8 @@ CLI's choices and ``validate`` read these lists; an unknown name raises, naming 
 built from the speed room's parts where the config asks for them (``--fast-conv``: the
 DCGAN's convolutions on torch's kernels; ``--compile``: the parts a compiled step needs);
 ``build_model`` gives what ``ganlab train`` trains: that GAN or the ``torch.nn`` twin, and
-``step_function`` what takes its steps (with ``--compile``, ``ganlab.speed.CompiledStep``). ``build_generator`` gives a bare G, for drawing
-samples from a checkpoint. ``train``, ``sample``, ``compare``, ``evaluate``, the lessons and
+``step_function`` what takes its steps (with ``--compile``, ``ganlab.speed.CompiledStep``).
+``build_generator`` gives a bare G, for drawing samples from a checkpoint. ``train``, ``sample``, ``compare``, ``evaluate``, the lessons and
 the benchmarks all build through here.
 """
 import torch

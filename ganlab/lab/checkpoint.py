@@ -31,12 +31,11 @@ def save_checkpoint(state, path):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except (OSError, RuntimeError) as err:
-        os.path.exists(tmp) and os.remove(tmp)
-        raise CheckpointError(write_failure(path, err)) from err
-    except BaseException:
+    except BaseException as err:                       # Ctrl-C too: never leave half a file
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(err, (OSError, RuntimeError)):
+            raise CheckpointError(write_failure(path, err)) from err
         raise
 
 

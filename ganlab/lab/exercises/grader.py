@@ -151,8 +151,8 @@ def evaluate(task, fn, case, learner=False):
         out = task.run(fn, inputs) if learner and task.run else fn(**inputs)
     if not (task.differentiable and case.grad):
         return out, None
-    names = [name for name, t in named_tensors(inputs) if t.requires_grad]
-    leaves = [t for t in flatten(inputs) if t.requires_grad]
+    named = [(name, t) for name, t in named_tensors(inputs) if t.requires_grad]
+    names, leaves = [name for name, _ in named], [t for _, t in named]
     if not torch.is_tensor(out):
         return out, None                                   # compare_structure says what is wrong
     if not out.requires_grad:
@@ -197,7 +197,7 @@ def as_list(out):
 
 
 def named_tensors(value, name=""):
-    """(name, tensor) for every tensor of the inputs, in ``flatten``'s order: ``x``, ``D[0][1]``."""
+    """(name, tensor) for every tensor of the inputs, in order: ``x``, ``D[0][1]``."""
     if isinstance(value, dict):
         for k, v in value.items():
             yield from named_tensors(v, k)
@@ -206,16 +206,6 @@ def named_tensors(value, name=""):
             yield from named_tensors(v, f"{name}[{i}]")
     elif torch.is_tensor(value):
         yield name, value
-
-
-def flatten(value):
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (tuple, list)):
-        for v in value:
-            yield from flatten(v)
-    elif torch.is_tensor(value):
-        yield value
 
 
 def copy(value, requires_grad=False):
