@@ -18,31 +18,54 @@ loss G still gets strong gradients (lesson 8: near -1 exactly when D(G(z)) is ne
 they point at whatever D dislikes least, not at the data, which is why this recipe learns
 slowly and, on 5,000 digits, stalls.
 
-Part 2 runs the same loop, packaged as ganlab.gan.GAN (its step is the loop body above),
-with ganlab's recipe, which keeps D from winning outright (lesson 14 and docs/recipes.md):
-BCE on logits, Adam beta1 = 0.5, real label 0.9, dropout and spectral norm in D, and
-samples drawn from an averaged copy of G. --quick (default) trains it 1,500 steps, about
-30 seconds, enough for the first recognizable digits (mostly 9s, 7s, 3s and 1s: the
-other digits come later); --full trains 10,000.
+Part 2 builds the referee that ganlab's recipe adds to D, each piece checked against torch:
 
-You will see: the log of the seeds' columns, the curves of D(x) and D(G(z)) for ganlab and
+    dropout        y = x * m / (1 - p),  m_i ~ Bernoulli(1 - p): each of D's hidden units is
+                   silenced at random in each step, so D cannot lean on a few pixels it has
+                   learned by heart (against F.dropout's statistics)
+    spectral norm  W / sigma(W): every weight divided by its largest singular value, the
+                   most that W stretches any input (|Wx| <= sigma |x|). D's verdict then
+                   changes slowly from image to image. sigma comes from power iteration:
+                   multiply a vector by W and by W^T, normalize, repeat; the vector turns
+                   towards the direction W stretches most, and u^T W v measures the stretch
+                   (against torch.nn.utils.parametrizations.spectral_norm)
+    averaged G     theta_ema <- d theta_ema + (1 - d) theta after each step: samples are
+                   drawn from a running average of G's weights, which wobbles less than G
+                   (against torch.optim.swa_utils.AveragedModel, in part 3)
+    label 0.9      D is trained towards 0.9 on real digits instead of 1 (one-sided label
+                   smoothing, lesson 8): it is never rewarded for being certain
+
+Part 3 runs the same loop, packaged as ganlab.gan.GAN (its step is the loop body above),
+with ganlab's recipe, which keeps D from winning outright (lesson 14 and docs/recipes.md):
+BCE on logits, Adam beta1 = 0.5, and the four pieces of part 2. --quick (default) trains it
+1,500 steps, about 30 seconds, enough for the first recognizable digits (mostly 9s, 7s, 3s
+and 1s: the other digits come later); --full trains 10,000. Lesson 21 goes further into
+spectral norm (its backward, and how fast power iteration converges) and adds the other
+ways to referee.
+
+You will see: the log of the classic loop's columns, the curves of D(x) and D(G(z)) for ganlab and
 its twin on top of each other, and how the two drift apart: they compute the same
 function, but float32 rounds the two formulas differently in the last bit, and the game
 amplifies such tiny differences step after step, the way a chaotic system does. Over the
-first 50 steps they agree to about 1e-7, by step 200 to a few 1e-4. Then the refereed
-run's curves and its digits.
+first 50 steps they agree to about 1e-7, by step 200 to a few 1e-4. Then the referee's
+checks, and the refereed run's curves and its digits.
 """
 import matplotlib.pyplot as plt
 import torch
+import torch.nn.functional as F
+from torch.nn.utils.parametrizations import spectral_norm
+from torch.optim.swa_utils import AveragedModel
 
 from ganlab.lab import lesson
 from ganlab.activations import sigmoid
 from ganlab.lab.data import load_dataset
 from ganlab.lab.loop import StepInputs, batch_stream
 from ganlab.lab.build import make_gan
+from ganlab.dropout import Dropout
 from ganlab.losses import bce
 from ganlab.models import Discriminator, Generator
 from ganlab.optim import Adam
+from ganlab.spectral_norm import SpectralNormLinear
 from ganlab.lab.plots import grid_image
 from ganlab.lab.twin import TwinGAN
 
@@ -90,7 +113,42 @@ gap = (ours - theirs).abs().max(dim=1).values                       # largest di
 print(f"largest difference at step 50: {gap[:50].max().item():.1e}, by step {steps}: {gap.max().item():.1e}\n")
 
 # %% [markdown]
-# ## Part 2: the same loop, refereed, until G draws digits
+# ## Part 2: the referee's pieces, each checked against torch
+
+# %%
+# Dropout: a million ones, half of them silenced, the rest scaled up by 1 / (1 - p) = 2
+ones = torch.ones(1000, 1000)
+ours_dropped = Dropout(0.5, torch.Generator().manual_seed(L.seed))(ones)
+torch.manual_seed(L.seed)
+torch_dropped = F.dropout(ones, p=0.5, training=True)
+L.check("dropout silences the same share of units as F.dropout (1e6 units)",
+        (ours_dropped == 0).float().mean(), (torch_dropped == 0).float().mean(), tol=0.005)
+L.check("dropout scales the units it keeps as F.dropout does: by 1 / (1 - p)",
+        ours_dropped[ours_dropped != 0].unique(), torch_dropped[torch_dropped != 0].unique(), tol=0)
+L.check("dropout keeps the mean: E[y] = x", ours_dropped.mean(), 1.0, tol=0.005)
+
+# Spectral norm: the same weight, bias and power-iteration vectors in ganlab's layer and in
+# an nn.Linear with torch's parametrization; one training forward pass each
+ours_sn = SpectralNormLinear(784, 256, generator=torch.Generator().manual_seed(L.seed), dtype=torch.float64)
+torch_sn = spectral_norm(torch.nn.Linear(784, 256, dtype=torch.float64))
+with torch.no_grad():
+    torch_sn.parametrizations.weight.original.copy_(ours_sn.W)
+    torch_sn.bias.copy_(ours_sn.b)
+    torch_sn.parametrizations.weight[0]._u.copy_(ours_sn.u)
+    torch_sn.parametrizations.weight[0]._v.copy_(ours_sn.v)
+x = images[:100].double()
+L.check("spectral norm's forward = nn.Linear under torch's spectral_norm (float64)",
+        ours_sn(x), torch_sn(x), tol=1e-12)
+sigma_true = torch.linalg.svdvals(ours_sn.W.detach())[0]
+print(f"sigma(W) of a fresh 256 x 784 layer, after the 15 rounds of power iteration it starts with: "
+      f"{ours_sn.sigma.item():.3f}; torch.linalg.svdvals: {sigma_true.item():.3f}")
+L.say("""
+    A fresh layer's largest singular values lie close together, so 15 rounds leave the estimate a
+    little short; in training, one more round per step closes the gap (lesson 21 draws it).
+""")
+
+# %% [markdown]
+# ## Part 3: the same loop, refereed, until G draws digits
 
 # %%
 refereed_steps = 1500 if L.quick else 10000
@@ -99,15 +157,33 @@ gan = make_gan("ganlab", device=L.device, seed=L.seed)     # lr 2e-4, β₁ 0.5,
 # what ganlab train does before each step, packaged: the next batch, then z_d and z_g as above
 stream = batch_stream(len(images), 100, seed=L.seed, device=L.device)
 inputs = StepInputs(noise, latent_dim=64)
+# torch's averaging, fed a copy of G after every step, beside ganlab's averaged G
+twin_G = TwinGAN(device=L.device).G
+
+
+def ema(average, new, t):
+    """theta_ema + (1 - d)(theta - theta_ema), with the decay d = 0.999 warmed up as (1 + t) / (10 + t)."""
+    d = min(gan.ema, (1 + t.item()) / (10 + t.item()))
+    return average + (1 - d) * (new - average)
+
+
+twin_G.load_state_dict(gan.G.state_dict())
+torch_average = AveragedModel(twin_G, avg_fn=ema)
+torch_average.update_parameters(twin_G)                            # its first call copies G, as ganlab's start does
 refereed = []
 for step in range(1, refereed_steps + 1):
     stats = gan.step(*inputs(images[next(stream)]))                 # the D step, then the G step
+    twin_G.load_state_dict(gan.G.state_dict())
+    torch_average.update_parameters(twin_G)
     refereed.append(torch.stack([stats["d_real"], stats["d_fake"]]))
     if step % 500 == 0:
         print(f"refereed  step {step:5d}  d_loss {stats['d_loss'].item():.4f}  g_loss {stats['g_loss'].item():.4f}  "
               f"D(x) {stats['d_real'].item():.3f}  D(G(z)) {stats['d_fake'].item():.3f}")
 refereed = torch.stack(refereed).cpu()
 print()
+L.check(f"the averaged G = torch.optim.swa_utils.AveragedModel, after {refereed_steps:,} steps",
+        torch.cat([p.flatten() for p in gan.G_ema.parameters()]),
+        torch.cat([p.flatten() for p in torch_average.module.parameters()]), tol=1e-5)
 
 fig, axes = plt.subplots(2, 2, figsize=(13, 9), constrained_layout=True)
 axes = axes.flatten()

@@ -43,8 +43,9 @@ their classifier FID (lesson 13; lower is better):
     naive BCE      at these small logits it behaves like the recipe; it fails when D
                    becomes confident, as lesson 5 showed
 
-Beyond spectral norm, ganlab builds other techniques for a small data set, each one option
-of `ganlab train` and each built in lesson 21. docs/recipes.md measures each on top of the
+Lesson 10 built spectral norm, dropout and the averaged G. Beyond them, ganlab builds other
+techniques for a small data set, each one option of `ganlab train` and each built in
+lesson 21. docs/recipes.md measures each on top of the
 run without spectral norm, 10,000 steps on the 5,000-digit sample (classifier FID, lower
 is better; 3 seeds where a spread is given, else one run):
 

@@ -1,4 +1,6 @@
+import pytest
 import torch
+import torch.nn.functional as F
 
 from ganlab.dropout import Dropout
 from ganlab.models import Discriminator
@@ -90,3 +92,18 @@ def test_sequential_eval_switches_every_layer_and_back():
     assert torch.equal(D.layers[0].u, u)
     D.train()
     assert all(layer.training for layer in D.layers) and not torch.equal(D(x), D(x))
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5])
+def test_dropout_has_the_statistics_of_f_dropout(p):
+    """The same share dropped, the same scale for the kept units, and eval mode passes through."""
+    x = torch.ones(1000, 1000)
+    ours_layer = Dropout(p, torch.Generator().manual_seed(0))
+    ours = ours_layer(x)
+    torch.manual_seed(0)
+    theirs = F.dropout(x, p=p, training=True)
+    # one share of 1e6 Bernoulli draws has sd sqrt(p(1-p)/1e6) <= 5e-4; 0.003 is 4 sd of a difference
+    assert abs((ours == 0).float().mean() - (theirs == 0).float().mean()) < 0.003
+    torch.testing.assert_close(ours[ours != 0].unique(), theirs[theirs != 0].unique(), atol=0, rtol=0)
+    ours_layer.eval()
+    torch.testing.assert_close(ours_layer(x), F.dropout(x, p=p, training=False), atol=0, rtol=0)
