@@ -1,9 +1,9 @@
 """Time one MNIST-sized epoch (60,000 images, batch 100) six ways, in one run.
 
-    seeds-style      torchvision-style Dataset: a PIL image per sample, ToTensor + Normalize,
+    classic-loop     torchvision-style Dataset: a PIL image per sample, ToTensor + Normalize,
                      a DataLoader with shuffling, the nn.Module GAN with BCELoss and Adam
     nn-twin          the same nn.Module GAN (ganlab.lab.twin) fed from ganlab's in-memory tensor
-    ganlab           ganlab's tensor-op GAN with autograd, same loader, the seeds' recipe
+    ganlab           ganlab's tensor-op GAN with autograd, same loader, the classic recipe
     manual           ganlab's GAN with the hand-written backward, same loader and recipe
     ganlab-compiled  ganlab, its step through torch.compile (ganlab train --compile)
     manual-compiled  manual, likewise
@@ -22,7 +22,7 @@ Each path runs in a fresh process (so peak memory is its own), times --steps ste
 the epoch time is scaled from that. The paths take turns, --repeat times, and each
 path's median is reported, so a noisy machine slows all paths alike; with --before, the
 fastest run of each version too (noise only ever slows a run). Ratios are
-against the seeds-style loop.
+against the classic loop.
 
 With --before DIR (a checkout of an earlier commit, e.g. `git worktree add DIR f407618`),
 each path is also timed with that code, in turns with today's, and a last column gives
@@ -44,7 +44,7 @@ import torch
 from ganlab.lab.loop import StepInputs
 
 N, BATCH, LATENT = 60_000, 100, 64
-PATHS = ("seeds-style", "nn-twin", "ganlab", "manual", "ganlab-compiled", "manual-compiled")
+PATHS = ("classic-loop", "nn-twin", "ganlab", "manual", "ganlab-compiled", "manual-compiled")
 RECIPE_PATHS = ("default-no-sn", "default", "default-r1", "classic")
 
 
@@ -54,7 +54,7 @@ def synthetic_pixels():
     return (torch.rand(N, 28, 28, generator=gen) ** 4 * 255).to(torch.uint8)
 
 
-def seeds_style_batches(pixels):
+def classic_loop_batches(pixels):
     from PIL import Image
     from torchvision import transforms
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
@@ -98,7 +98,7 @@ def time_path(path, device, steps, warmup):
     device = torch.device(device)
     pixels = synthetic_pixels()
     take_step = build(path, device)
-    data = seeds_style_batches(pixels) if path == "seeds-style" else in_memory_batches(pixels, device)
+    data = classic_loop_batches(pixels) if path == "classic-loop" else in_memory_batches(pixels, device)
     inputs = StepInputs(torch.Generator(device=device).manual_seed(1), LATENT)
 
     def run(k):

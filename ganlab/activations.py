@@ -138,7 +138,7 @@ class ReLU(Layer):
 
 
 class LeakyReLU(Layer):
-    """LeakyReLU as a layer, with its negative ``slope`` (the seeds use 0.2)."""
+    """LeakyReLU as a layer, with its negative ``slope`` (the classic GAN uses 0.2)."""
 
     def __init__(self, slope=0.01):
         self.slope = slope

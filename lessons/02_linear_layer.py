@@ -13,6 +13,15 @@ three gradients, given g = dL/dy of shape (B, out):
 
     dL/dx = g W        dL/dW = g^T x        dL/db = sum of g over the batch
 
+The backward formulas are checked against **autograd**, PyTorch's automatic
+differentiation. Every operation on a tensor made with requires_grad=True is recorded as it
+runs; y.backward(g), or torch.autograd.grad(y, x, g), then walks that record backwards,
+applying each operation's own derivative by the chain rule, and leaves dL/dx for each
+recorded input (in x.grad, or returned). It computes the same three gradients without
+being told the formulas above, which makes it an independent check of them. From lesson 3
+on, ganlab also uses it to train: it writes each formula forward, and autograd does the
+backward.
+
 nn.Linear draws its initial W and b from U(-1/sqrt(in), 1/sqrt(in)); ganlab's Linear does
 the same, so weights copy one-to-one between the two.
 

@@ -11,9 +11,20 @@ unit between them lets the network bend:
     tanh(x)      = (1 - e^-2x) / (1 + e^-2x)      G's last layer: pixels in [-1, 1]
     sigmoid(x)   = 1 / (1 + e^-x)                 turns D's logit into P(real)
 
+D's last Linear layer outputs one unconstrained number per image, its **logit** l: large and
+positive for "real", large and negative for "fake". The sigmoid maps it into (0, 1), and
+the logit is its inverse, l = log(p / (1 - p)), the log of the odds that the image is real.
+
 Their derivatives are what backpropagation multiplies by:
 
     ReLU' = 1 or 0,  LeakyReLU' = 1 or 0.2,  tanh' = 1 - tanh^2,  sigmoid' = sigmoid (1 - sigmoid)
+
+How ganlab hands autograd these derivatives: each activation is one
+torch.autograd.Function (ganlab.activations.Elementwise), a forward formula paired with its
+*_backward formula. When autograd walks back through an activation it calls that formula,
+as it calls its own for torch.tanh, instead of differentiating the forward's operations one
+by one. Section 2 shows why that matters at x = 0 for the sigmoid; lesson 4 uses the same
+*_backward functions without autograd, to backpropagate by hand.
 
 You will see: each function with its derivative, checks against torch (also for huge
 inputs, where a careless sigmoid overflows), and G and D built as MLPs with their shapes.
@@ -70,7 +81,7 @@ L.say(f"""
 xt = big.clone().requires_grad_(True)
 (naive_grad,) = torch.autograd.grad((1 / (1 + torch.exp(-xt))).sum(), xt)
 # The two-halves formula, written out here so that autograd differentiates it operation by
-# operation (ganlab's sigmoid hands autograd its own derivative y(1 - y) instead, lesson 4)
+# operation (ganlab's sigmoid hands autograd its own derivative y(1 - y) instead, through Elementwise)
 xt2 = big.clone().requires_grad_(True)
 e = torch.exp(-xt2.abs())                                      # in (0, 1]: never overflows
 (halves_grad,) = torch.autograd.grad((torch.where(xt2 >= 0, 1, e) / (1 + e)).sum(), xt2)

@@ -22,8 +22,8 @@ finite-difference check of single weights, and the hand-written backward of ganl
 layers doing the same for a whole network.
 
 Why autograd on *torch's* functions: ganlab's own tanh tells autograd to use
-tanh_backward as its derivative (lesson 3), so autograd run on ganlab's tanh would
-compare tanh_backward with itself. A check must compare with something independent.
+tanh_backward as its derivative (lesson 3's Elementwise), so autograd run on ganlab's tanh
+would compare tanh_backward with itself. A check must compare with something independent.
 """
 import torch
 import torch.nn.functional as F

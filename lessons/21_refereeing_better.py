@@ -19,8 +19,12 @@ saying how to look like a digit. Four families of fixes, each an option of `ganl
     augmentation       D sees every image, real and fake, shifted and partly erased at
                        random, in both steps  (--translation, --cutout)
 
+Lesson 10 built spectral norm's forward pass and checked it against torch. W's singular
+values measure how much W stretches each of a set of perpendicular directions; the
+largest, sigma(W), is the most W stretches any input: max over x of ||W x|| / ||x||.
 sigma(W) is found by power iteration, one round per training step (W changes little
-between steps, so the estimate keeps up):
+between steps, so the estimate keeps up): multiplying by W and then by W^T stretches the
+top direction most, so after a few rounds u and v point along it,
 
     u <- W v / ||W v||,    v <- W^T u / ||W^T u||,    sigma ~ u^T W v
 

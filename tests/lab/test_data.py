@@ -12,7 +12,7 @@ def test_normalize_maps_bytes_to_minus_one_one_like_totensor_then_normalize():
     x = normalize(pixels)
     assert x.shape == (3, 784) and x.dtype == torch.float32
     assert normalize(torch.tensor([[[0, 255]]], dtype=torch.uint8)).tolist() == [[-1.0, 1.0]]
-    # the seeds' per-sample transform gives the same numbers
+    # the classic loop's per-sample transform gives the same numbers
     per_sample = torch.stack([Normalize((0.5,), (0.5,))(ToTensor()(Image.fromarray(p.numpy()))) for p in pixels])
     torch.testing.assert_close(x, per_sample.reshape(3, 784), atol=1e-6, rtol=0)
 
