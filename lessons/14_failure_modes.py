@@ -30,7 +30,7 @@ their classifier FID (lesson 13; lower is better):
     norm           falls towards 0, and the digits dissolve into speckle. That is the
                    stalled game the quick start showed before spectral norm joined the
                    recipe. Over 3 seeds of 3,000 steps from scratch, spectral norm took the
-                   classifier FID from 201 to 72 (docs/recipes.md)
+                   classifier FID from 201 ± 33 to 72.5 ± 6.1 (docs/recipes.md)
     beta1 = 0.9    D pulls ahead in long waves, and the digits dissolve into speckle
     lr too large   the verdicts jump for a few steps, then D goes blind: D(x) and D(G(z))
                    sit together below 1/2, as with a too-small D. G, refereed by nobody,
