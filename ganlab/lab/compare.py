@@ -19,7 +19,7 @@ from ganlab.lab.train import LOG_KEYS
 def twin_models(cfg, device):
     """ganlab's GAN and the nn twin, the twin holding a copy of ganlab's initial weights."""
     ours = build_model(cfg, device)
-    theirs = build_model(make_config(**{**cfg.to_dict(), "backend": "nn"}), device)
+    theirs = build_model(make_config(**{**cfg.to_dict(), "backend": "nn", "fast_conv": False}), device)
     theirs.G.load_state_dict(ours.G.state_dict())
     theirs.D.load_state_dict(ours.D.state_dict())
     return ours, theirs

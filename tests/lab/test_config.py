@@ -83,3 +83,22 @@ def test_settings_of_the_bce_game_follow_or_are_refused_with_another_game(loss):
         with pytest.raises(ValueError, match=f"are the BCE game's: --loss {loss} has targets of its own"):
             validate(make_config("ganlab", loss=loss, **given))
     assert make_config("ganlab", loss="bce").real_label == 0.9
+
+
+def test_the_dcgan_defaults_to_its_best_measured_recipe():
+    """Kernel convolutions and lazy R1 on D; --no-fast-conv, --r1 0 and the classic recipe keep the rest."""
+    best = make_config(arch="dcgan")
+    assert (best.fast_conv, best.r1, best.r1_every, best.dropout, best.spectral_norm) == (True, 1.0, 4, 0.0, False)
+    assert not make_config(arch="dcgan", fast_conv=False).fast_conv
+    assert make_config(arch="dcgan", r1=0.0).r1 == 0.0
+    for classic in (make_config("classic", arch="dcgan"), make_config("classic", arch="dcgan", backend="nn")):
+        assert (classic.r1, classic.fast_conv) == (0.0, False)         # the lessons' unfold + matmul
+        validate(classic)
+    assert not make_config(arch="dcgan", backend="nn").fast_conv
+    assert make_config(arch="mlp").r1 == 0.0 and not make_config().fast_conv
+
+
+def test_the_manual_backend_refuses_the_dcgans_r1_and_names_the_way_out():
+    with pytest.raises(ValueError, match=r"use --backend autograd, or train without them \(--r1 0\)"):
+        validate(make_config(arch="dcgan", backend="manual"))
+    validate(make_config(arch="dcgan", backend="manual", r1=0.0))

@@ -107,13 +107,15 @@ def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(synthetic_d
     assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 10
 
 
-@pytest.mark.parametrize("backend,recipe", [("manual", "ganlab"), ("nn", "classic")])
-def test_a_dcgan_run_resumes_exactly_and_its_checkpoint_draws_samples(synthetic_data, tiny, tmp_path, backend, recipe):
+@pytest.mark.parametrize("backend,recipe,options", [("autograd", "ganlab", {}), ("manual", "ganlab", dict(r1=0.0)),
+                                                    ("nn", "classic", {})])
+def test_a_dcgan_run_resumes_exactly_and_its_checkpoint_draws_samples(synthetic_data, tiny, tmp_path, backend, recipe,
+                                                                      options):
     from ganlab.dcgan import DCGANGenerator
     from ganlab.lab.sampling import generate, load_generator
 
     def cfg(steps):
-        return make_config(recipe, arch="dcgan", steps=steps, backend=backend, **{**tiny, "batch_size": 10})
+        return make_config(recipe, arch="dcgan", steps=steps, backend=backend, **{**tiny, "batch_size": 10, **options})
     train(cfg(12), tmp_path / "whole", log=lambda s: None)
     train(cfg(7), tmp_path / "split", log=lambda s: None)
     train(cfg(12), tmp_path / "split", resume=True, log=lambda s: None)
