@@ -4,7 +4,9 @@ from pathlib import Path
 import torch
 
 from ganlab.lab.classifier import load_scorer
-from ganlab.lab.metrics import digit_histogram, frechet_distance, inception_score, memorization, precision_recall
+from ganlab.lab.metrics import (digit_histogram, frechet_distance, inception_score, kernel_distance, memorization,
+                                precision_recall)
+from ganlab.lab.stray_ink import stray_ink
 
 MAX_REAL = 10_000          # real digits used for the manifold and distance statistics
 
@@ -58,11 +60,18 @@ def evaluate_images(samples, scorer, labels=None, per_class=False):
     shares, covered = digit_histogram(p_fake)
     precision, recall = precision_recall(f_train, f_fake)
     precision_real, recall_real = precision_recall(f_train, f_real)
+    kid, kid_sd = kernel_distance(f_fake, f_train)
+    kid_real, kid_real_sd = kernel_distance(f_real, f_train)
+    stray, isolated = stray_ink(samples.cpu())
+    stray_real, isolated_real = stray_ink(scorer.test_images.cpu())
     return {
         "n": len(samples),
         "classifier_accuracy": scorer.accuracy,
         "fid": frechet_distance(f_fake, f_train),
         "fid_real": frechet_distance(f_real, f_train),
+        "kid": kid, "kid_sd": kid_sd, "kid_real": kid_real, "kid_real_sd": kid_real_sd,
+        "stray_ink": stray.mean().item(), "stray_ink_real": stray_real.mean().item(),
+        "isolated_pixels": isolated.mean().item(), "isolated_pixels_real": isolated_real.mean().item(),
         "inception_score": inception_score(p_fake),
         "inception_score_real": inception_score(p_real),
         "digits_covered": covered,
@@ -115,11 +124,15 @@ def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print, per_clas
 def format_table(r):
     rows = [
         ("classifier FID (lower is better)", f"{r['fid']:.3f}", f"{r['fid_real']:.3f}"),
+        ("classifier KID (lower is better; ± sd)", f"{r['kid']:.2f} ± {r['kid_sd']:.2f}",
+         f"{r['kid_real']:.2f} ± {r['kid_real_sd']:.2f}"),
         ("classifier Inception score (max 10)", f"{r['inception_score']:.2f}", f"{r['inception_score_real']:.2f}"),
         ("digits covered (of 10)", f"{r['digits_covered']}", "10"),
         ("precision (realistic)", f"{r['precision']:.3f}", f"{r['precision_real']:.3f}"),
         ("recall (diverse)", f"{r['recall']:.3f}", f"{r['recall_real']:.3f}"),
         ("near-copies of training digits", f"{r['memorized']:.3f}", f"{r['memorized_real']:.3f}"),
+        ("stray ink (bright pixels off the stroke)", f"{r['stray_ink']:.2%}", f"{r['stray_ink_real']:.2%}"),
+        ("isolated bright pixels per image", f"{r['isolated_pixels']:.2f}", f"{r['isolated_pixels_real']:.2f}"),
     ]
     if "label_agreement" in r:
         rows.append(("classifier agrees with the asked-for digit", f"{r['label_agreement']:.3f}",

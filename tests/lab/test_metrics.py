@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from ganlab.lab.metrics import (digit_histogram, frechet_distance, inception_score, memorization,
-                            precision_recall, sqrtm_psd)
+from ganlab.lab.metrics import (digit_histogram, frechet_distance, inception_score, kernel_distance, memorization,
+                                mmd_squared, precision_recall, sqrtm_psd)
 
 
 def random_spd(d, seed):
@@ -70,3 +70,27 @@ def test_memorization_flags_copies_not_fresh_samples():
     copies = train[:100] + 0.001
     assert memorization(copies, train, held_out) == 1.0
     assert memorization(torch.rand(100, 784, generator=gen) * 2 - 1, train, held_out) < 0.1
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_mmd_squared_matches_torchmetrics_poly_mmd(seed):
+    from torchmetrics.image.kid import poly_mmd
+    gen = torch.Generator().manual_seed(seed)
+    a = torch.randn(300, 16, generator=gen, dtype=torch.float64)
+    b = torch.randn(300, 16, generator=gen, dtype=torch.float64) * 1.2 + 0.3
+    torch.testing.assert_close(mmd_squared(a, b), poly_mmd(a, b, degree=3, gamma=1 / 16, coef=1.0),
+                               atol=1e-10, rtol=1e-10)
+
+
+def test_kid_is_unbiased_where_fid_is_not():
+    """Pairs of samples of one distribution: FID is positive and shrinks as n grows; KID averages to 0 at any n."""
+    gen = torch.Generator().manual_seed(0)
+    def draw(n):
+        return torch.randn(n, 16, generator=gen, dtype=torch.float64)
+    fid = {n: frechet_distance(draw(n), draw(n)) for n in (100, 2000)}
+    assert fid[100] > 5 * fid[2000] > 0
+    for n in (100, 1000):
+        kids = torch.stack([mmd_squared(draw(n), draw(n)) for _ in range(40)])     # 40 independent pairs
+        assert kids.mean().abs() < 3 * kids.std() / 40 ** 0.5                      # within 3 standard errors of 0
+    mean, sd = kernel_distance(draw(500), draw(500) + 0.5, subsets=20, subset_size=250)
+    assert mean > 10 * sd                                                          # and it sees a real difference

