@@ -201,13 +201,13 @@ smooth = refereed.unfold(0, window, 1).mean(dim=2)
 axes[2].plot(range(window, len(refereed) + 1), smooth[:, 0], label="D(x)")
 axes[2].plot(range(window, len(refereed) + 1), smooth[:, 1], label="D(G(z))")
 axes[2].axhline(0.45, color="gray", linestyle=":", label="equilibrium 0.45 (real label 0.9)")
-axes[2].set(xlabel="step", ylim=(0, 1), title=f"Part 2, ganlab's recipe: D ahead, not winning (mean of {window} steps)")
+axes[2].set(xlabel="step", ylim=(0, 1), title=f"Part 3, ganlab's recipe: D ahead, not winning (mean of {window} steps)")
 axes[2].legend()
 with torch.no_grad():
     samples = gan.sampler()(torch.randn(64, 64, generator=torch.Generator(device=L.device).manual_seed(1),
                                         device=L.device))
 axes[3].imshow(grid_image(samples), cmap="gray")
-axes[3].set_title(f"Part 2: G's samples after {refereed_steps:,} steps")
+axes[3].set_title(f"Part 3: G's samples after {refereed_steps:,} steps")
 axes[3].axis("off")
 L.save(fig, "training_loop.png")
 # %%
