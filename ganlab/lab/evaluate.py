@@ -137,8 +137,8 @@ def format_table(r):
     if "label_agreement" in r:
         rows.append(("classifier agrees with the asked-for digit", f"{r['label_agreement']:.3f}",
                      f"{r['classifier_accuracy']:.3f}"))
-    lines = [f"{'metric':40s} {'samples':>10s} {'real digits':>12s}", "-" * 64]
-    lines += [f"{name:40s} {a:>10s} {b:>12s}" for name, a, b in rows]
+    lines = [f"{'metric':40s} {'samples':>14s} {'real digits':>14s}", "-" * 70]
+    lines += [f"{name:40s} {a:>14s} {b:>14s}" for name, a, b in rows]
     hist = "  ".join(f"{d}:{s:.0%}" for d, s in enumerate(r["digit_shares"]))
     lines += ["", f"predicted digits: {hist}"]
     if "label_agreement" in r:
