@@ -6,7 +6,7 @@ precision and recall are computed ("classifier FID": the idea of FID, with a dig
 classifier in place of Inception). It is trained once, deterministically, on the
 data that is available, and cached with its held-out accuracy.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -52,6 +52,9 @@ class Scorer:
     test_images: torch.Tensor    # (M, 784) held-out digits: the real-data floor
     test_labels: torch.Tensor    # (M,) their digits
     source: str
+    # what depends on the scorer alone (the real digits' features and own scores), kept
+    # after its first use so that scoring several sets computes it once
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def held_out_split(dataset_name, data_dir):

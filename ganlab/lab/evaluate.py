@@ -50,40 +50,57 @@ def evaluate_images(samples, scorer, labels=None, per_class=False):
     (beside the classifier's own accuracy on real digits, the best such a score can be).
     ``per_class``: also FID and recall within each digit (see ``per_digit``).
     """
-    net = scorer.net
-    gen = torch.Generator().manual_seed(0)
-    keep = torch.randperm(len(scorer.train_images), generator=gen)[:MAX_REAL]
-    train, train_labels = scorer.train_images[keep], scorer.train_labels[keep]
-    f_train, _ = net.embed(train)
-    f_fake, p_fake = net.embed(samples)
-    f_real, p_real = net.embed(scorer.test_images)
+    real = real_digits(scorer)
+    f_train, train_labels, f_real = real["f_train"], real["train_labels"], real["f_real"]
+    f_fake, p_fake = scorer.net.embed(samples)
     shares, covered = digit_histogram(p_fake)
     precision, recall = precision_recall(f_train, f_fake)
-    precision_real, recall_real = precision_recall(f_train, f_real)
     kid, kid_sd = kernel_distance(f_fake, f_train)
-    kid_real, kid_real_sd = kernel_distance(f_real, f_train)
     stray, isolated = stray_ink(samples.cpu())
-    stray_real, isolated_real = stray_ink(scorer.test_images.cpu())
     return {
         "n": len(samples),
         "classifier_accuracy": scorer.accuracy,
         "fid": frechet_distance(f_fake, f_train),
-        "fid_real": frechet_distance(f_real, f_train),
-        "kid": kid, "kid_sd": kid_sd, "kid_real": kid_real, "kid_real_sd": kid_real_sd,
-        "stray_ink": stray.mean().item(), "stray_ink_real": stray_real.mean().item(),
-        "isolated_pixels": isolated.mean().item(), "isolated_pixels_real": isolated_real.mean().item(),
+        "fid_real": real["fid_real"],
+        "kid": kid, "kid_sd": kid_sd, "kid_real": real["kid_real"], "kid_real_sd": real["kid_real_sd"],
+        "stray_ink": stray.mean().item(), "stray_ink_real": real["stray_ink_real"],
+        "isolated_pixels": isolated.mean().item(), "isolated_pixels_real": real["isolated_pixels_real"],
         "inception_score": inception_score(p_fake),
-        "inception_score_real": inception_score(p_real),
+        "inception_score_real": real["inception_score_real"],
         "digits_covered": covered,
         "digit_shares": shares,
-        "precision": precision, "precision_real": precision_real,
-        "recall": recall, "recall_real": recall_real,
+        "precision": precision, "precision_real": real["precision_real"],
+        "recall": recall, "recall_real": real["recall_real"],
         "memorized": memorization(samples, scorer.train_images, scorer.test_images),
-        "memorized_real": memorization(scorer.test_images, scorer.train_images, scorer.test_images),
+        "memorized_real": real["memorized_real"],
         **(label_agreement(p_fake, labels) if labels is not None else {}),
         **({"per_digit": per_digit(f_train, train_labels.cpu(), f_fake, p_fake, labels, f_real, scorer.test_labels.cpu())}
            if per_class else {}),
     }
+
+
+def real_digits(scorer):
+    """The reference side of every metric, which depends on the scorer alone: the features of
+    (up to 10,000 of) the training digits, and the held-out digits' own scores, the floor.
+    Computed on first use and kept in ``scorer.cache``."""
+    if "real" not in scorer.cache:
+        gen = torch.Generator().manual_seed(0)
+        keep = torch.randperm(len(scorer.train_images), generator=gen)[:MAX_REAL]
+        f_train, _ = scorer.net.embed(scorer.train_images[keep])
+        f_real, p_real = scorer.net.embed(scorer.test_images)
+        precision_real, recall_real = precision_recall(f_train, f_real)
+        kid_real, kid_real_sd = kernel_distance(f_real, f_train)
+        stray_real, isolated_real = stray_ink(scorer.test_images.cpu())
+        scorer.cache["real"] = {
+            "f_train": f_train, "train_labels": scorer.train_labels[keep], "f_real": f_real,
+            "fid_real": frechet_distance(f_real, f_train),
+            "kid_real": kid_real, "kid_real_sd": kid_real_sd,
+            "stray_ink_real": stray_real.mean().item(), "isolated_pixels_real": isolated_real.mean().item(),
+            "inception_score_real": inception_score(p_real),
+            "precision_real": precision_real, "recall_real": recall_real,
+            "memorized_real": memorization(scorer.test_images, scorer.train_images, scorer.test_images),
+        }
+    return scorer.cache["real"]
 
 
 def per_digit(f_train, train_labels, f_fake, p_fake, labels, f_real, real_labels, min_samples=10):

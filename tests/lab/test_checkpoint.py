@@ -81,10 +81,13 @@ def test_a_checkpoint_written_before_the_gan_was_made_of_parts_resumes_and_draws
     resumed = load_checkpoint(tmp_path / "resumed" / "checkpoint.pt")
     whole = load_checkpoint(tmp_path / "whole" / "checkpoint.pt")
     assert resumed["step"] == whole["step"] == 20
+    # The first 10 steps ran in f407618's arithmetic (addmm, not x @ W.T + b), so the two runs
+    # differ by rounding, grown over 10 more steps and dependent on the CPU's kernels: 3e-10 on
+    # one machine, under 1e-12 on another. A resume that loses the noise's RNG state is 3e-3 off.
     for part in whole["model"]:
         if part in ("G", "D", "G_ema"):
             for k, v in whole["model"][part].items():
-                torch.testing.assert_close(resumed["model"][part][k], v, atol=1e-12, rtol=0, msg=f"{part}.{k}")
+                torch.testing.assert_close(resumed["model"][part][k], v, atol=1e-8, rtol=0, msg=f"{part}.{k}")
     G, cfg = load_generator(OLD / name / "checkpoint.pt")               # what sample and evaluate load
     labels = torch.arange(4) if cfg.conditional else None
     images = generate(G, cfg, 4, seed=0, labels=labels)
