@@ -92,8 +92,13 @@ def config_options(command):
               "when that one already holds a run].")
 @click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only --steps, --epochs, --device, --compile and --fast-conv may change).")
 @click.option("--overwrite", is_flag=True, help="Replace a run already in --out.")
+@click.option("--tensorboard", "tensorboard_dir", is_flag=False, flag_value="", default=None, metavar="[DIR]",
+              help="Also write the run for TensorBoard into DIR [default: <out>/tensorboard]: the losses, D(x) "
+                   "and D(G(z)) at every log line, the fixed-noise grid at every epoch, --diagnostics' "
+                   "measurements and the settings. Open it with `tensorboard --logdir DIR`. Needs the "
+                   "tensorboard package (pip install tensorboard).")
 @friendly_errors
-def train(recipe, out_dir, resume, overwrite, **options):
+def train(recipe, out_dir, resume, overwrite, tensorboard_dir, **options):
     """Train a GAN and write logs, figures and checkpoints into --out."""
     from ganlab.lab.train import fresh_run_dir, train as run_training
     cfg = make_config(recipe, **options)
@@ -101,9 +106,13 @@ def train(recipe, out_dir, resume, overwrite, **options):
         if resume:
             raise click.UsageError("--resume needs the --out folder of the run to continue")
         out_dir = fresh_run_dir("ganlab-out/train")
+    if tensorboard_dir == "":    # --tensorboard without a folder: beside the run
+        tensorboard_dir = str(Path(out_dir) / "tensorboard")
     run_training(cfg, out_dir, resume=resume, overwrite=overwrite, log=click.echo,
-                 progress=sys.stderr.isatty())
+                 progress=sys.stderr.isatty(), tensorboard=tensorboard_dir)
     click.echo(f"done: figures, history and checkpoint in {out_dir}")
+    if tensorboard_dir:
+        click.echo(f"TensorBoard: tensorboard --logdir {tensorboard_dir}   (then open http://localhost:6006)")
 
 
 @main.command()

@@ -8,11 +8,12 @@ Everything a run produces lands in its output folder:
     epoch-NNN.png    a grid from the same fixed noise after every epoch
     training.gif     those grids, animated
     samples.png      the final grid; losses.png and d_outputs.png, the curves
+    tensorboard/     with --tensorboard: the same numbers and grids for TensorBoard
 """
 import json
 import signal
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import torch
@@ -25,7 +26,8 @@ from ganlab.lab.config import Config, validate
 from ganlab.lab.data import load_dataset
 from ganlab.lab.loop import StepInputs, batch_stream
 from ganlab.device import get_device, set_seed
-from ganlab.lab.plots import plot_history, save_gif, save_grid
+from ganlab.lab.plots import grid_image, plot_history, save_gif, save_grid
+from ganlab.lab.tensorboard import TensorBoardLog, require_tensorboard
 from ganlab.lab.watchdog import Watchdog
 
 LOG_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
@@ -75,9 +77,14 @@ def stop_requests():
             signal.signal(s, h)
 
 
-def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False):
-    """Train a GAN as ``cfg`` says, writing everything into ``out_dir``; return the history."""
+def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False, tensorboard=None):
+    """Train a GAN as ``cfg`` says, writing everything into ``out_dir``; return the history.
+
+    ``tensorboard``: a folder to also write the run's scalars, grids and settings into, for
+    TensorBoard (see ``ganlab.lab.tensorboard``)."""
     validate(cfg)
+    if tensorboard is not None:
+        require_tensorboard()                       # before anything is written
     device = get_device(cfg.device)
     out = prepare_out_dir(out_dir, resume, overwrite)
     ckpt = None
@@ -109,6 +116,9 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
         noise.set_state(ckpt["noise_rng"].cpu())
     log(f"training {cfg.recipe} recipe, {cfg.backend} backend on {device}: {data.source}, "
         f"{len(images)} images, {steps_per_epoch} steps/epoch, {total} steps")
+    board = TensorBoardLog(tensorboard) if tensorboard is not None else None
+    if board:
+        board.config(cfg, step)
 
     def snapshot():
         return {"model": training_state(model), "config": cfg.to_dict(), "step": step,
@@ -124,7 +134,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
     # real images keep their labels; a conditional G is asked for random ones
     inputs = StepInputs(noise, cfg.latent_dim, dtype, cfg.num_classes if cfg.conditional else 0,
                         cfg.mismatched_labels)
-    with stop_requests() as stop:
+    with stop_requests() as stop, board or nullcontext():           # the board is closed however the run ends
         while step < total and not stop["stop"]:
             idx = next(stream)
             measure = diagnostics and ((step + 1) % cfg.log_every == 0 or step + 1 == total)
@@ -135,6 +145,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
             step, count = step + 1, count + 1
             if measure:
                 diagnostics.after_step(step)
+                board and board.diagnostics(diagnostics.points[-1])
             bar and bar.update(1)
             if step % cfg.log_every == 0 or step == total:
                 now = time.perf_counter()
@@ -142,13 +153,17 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                                        count * cfg.batch_size / (now - t_last))
                 history.append(point)
                 log(_format(point))
+                board and board.history_point(point)
                 watchdog.check_history(point)
                 sums.zero_()
                 count, t_last = 0, now
             if step % steps_per_epoch == 0:                  # the end of an epoch
                 _check_finite(sums, step)                    # never save a diverged model
-                watchdog.check_samples(_epoch_grid(model, fixed_z, fixed_y, out, step // steps_per_epoch), step)
+                grid = _epoch_grid(model, fixed_z, fixed_y, out, step // steps_per_epoch)
+                board and board.grid(grid_image(grid, GRID_COLUMNS), step)
+                watchdog.check_samples(grid, step)
                 save_checkpoint(snapshot(), out / "checkpoint.pt")
+                board and board.flush()
     if bar:
         bar.close()
     _check_finite(sums, step)
