@@ -1,25 +1,61 @@
-"""mkdocs hooks: every lesson's notebook and every exercise's file, generated at build time.
+"""mkdocs hooks: every lesson's page, notebook and exercise file, generated at build time.
 
-The notebooks (``notebooks/NN_name.ipynb``) and the blank exercise files
-(``exercises/exercise_NN_name.py``) are made from the lessons and the reference solutions
-while the site builds, so the site always offers what ``ganlab lesson N --notebook`` and
-``ganlab exercise N`` write, and the repository holds each of them once. Each lesson page
-gets a line linking its notebook and the exercises that follow it.
+- **The lesson pages.** Each ``docs/lessons/NN.md`` holds the lesson's introduction and a
+  marker, ``<!-- lesson -->``, that is replaced by the lesson itself: its text, its code
+  cells and, under each cell, what it printed and drew when it ran as a notebook
+  (``ganlab.lab.lesson_pages``). The outputs come from the cache of executed notebooks;
+  with ``GANLAB_DOCS_EXECUTE`` set (``ganlab docs`` sets it), the lessons not cached yet
+  run first. ``all`` runs every lesson, a list such as ``5,10`` runs those; unset, a page
+  shows the code alone.
+- **The notebooks** (``notebooks/NN_name.ipynb``) and the blank exercise files
+  (``exercises/exercise_NN_name.py``) are made from the lessons and the reference solutions
+  while the site builds, so the site always offers what ``ganlab lesson N --notebook`` and
+  ``ganlab exercise N`` write, and the repository holds each of them once. Each lesson page
+  gets a line linking its notebook and the exercises that follow it.
 """
+import os
 import re
+from pathlib import Path
 
 import nbformat
 from mkdocs.structure.files import File
 
 from ganlab.lab.exercises import EXERCISES, exercise_text
+from ganlab.lab.lesson_pages import execute_all, executed_notebook, lesson_markdown
 from ganlab.lab.lessons_index import lesson_files
 from ganlab.lab.notebook import lesson_notebook
 
+MARKER = "<!-- lesson -->"
+CODE_ONLY = ("*This build of the site shows the lesson's code alone: `ganlab docs` runs each lesson "
+             "and shows, under every cell, what it printed and drew.*\n\n")
+LESSON_BODIES = {}                      # lesson number -> its page's markdown, made in on_files
+
+
+def cache_dir(config):
+    """Where executed notebooks are kept: ``.cache/lesson-notebooks`` in the repository,
+    or the folder ``GANLAB_DOCS_CACHE`` names (the tests use their own)."""
+    default = Path(config["config_file_path"]).parent / ".cache" / "lesson-notebooks"
+    return Path(os.environ.get("GANLAB_DOCS_CACHE") or default)
+
+
+def to_execute(numbers):
+    wanted = os.environ.get("GANLAB_DOCS_EXECUTE", "").strip()
+    if wanted == "all":
+        return list(numbers)
+    return [int(n) for n in wanted.split(",") if n.strip()]
+
 
 def on_files(files, config):
-    for number, path in lesson_files().items():
+    lessons = lesson_files()
+    execute_all(to_execute(lessons), cache_dir(config))
+    for number, path in lessons.items():
         content = nbformat.writes(lesson_notebook(path))
         files.append(File.generated(config, f"notebooks/{path.stem}.ipynb", content=content))
+        notebook, executed = executed_notebook(number, cache_dir(config), execute=False)
+        body, images = lesson_markdown(notebook, f"{number:02d}_files")
+        LESSON_BODIES[number] = body if executed else CODE_ONLY + body
+        for name, data in images.items():
+            files.append(File.generated(config, f"lessons/{name}", content=data))
     for number, exercise in EXERCISES.items():
         files.append(File.generated(config, f"exercises/{exercise.file_name()}", content=exercise_text(number)))
     return files
@@ -39,4 +75,4 @@ def on_page_markdown(markdown, page, config, files):
                           for e in exercises)
         line += f" Then write it yourself: {links}."
     command = f"```bash\nganlab lesson {number}\n```\n"
-    return markdown.replace(command, command + line + "\n", 1)
+    return markdown.replace(command, command + line + "\n", 1).replace(MARKER, LESSON_BODIES[number], 1)

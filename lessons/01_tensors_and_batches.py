@@ -67,6 +67,14 @@ ax.set(xlabel="pixel value after normalization", ylabel="count", yscale="log",
        title="Most pixels are background (-1); strokes are near +1")
 L.save(fig, "pixel_histogram.png")
 
+
+
+# %% [markdown]
+# *The pixel values after scaling: most pixels are background at −1, the strokes near +1.*
+
+# %% [markdown]
+# *One batch of 64 digits, the rows of a (64, 784) tensor reshaped to 28×28.*
+
 # %% [markdown]
 # ## 4. The same numbers as torchvision's per-image transforms
 

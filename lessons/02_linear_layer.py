@@ -90,5 +90,9 @@ ax.set(title="Initial weights: the same uniform distribution", xlabel="weight")
 ax.legend()
 L.save(fig, "init_weights.png")
 L.check("init std matches nn.Linear's (1/sqrt(3 * 784))", ours_W.std(), bound / 3 ** 0.5, tol=2e-4)
+
+# %% [markdown]
+# *The initial weights of a 784→256 layer: uniform within ±1/√784.*
+
 # %%
 L.finish()

@@ -67,6 +67,10 @@ for ax, (name, y, dy, torch_fn) in zip(axes, functions):
 L.save(fig, "activations.png")
 print()
 
+
+# %% [markdown]
+# *The four activations (solid) and their derivatives (dashed).*
+
 # %% [markdown]
 # ## 2. Huge inputs: why the sigmoid is written in two halves
 

@@ -98,5 +98,9 @@ L.check("the naive gradient for a confident mistake (l = 100) is torch's: 0", na
         torch_naive, tol=0)
 L.check("the stable gradient there is sigmoid(100) - 0 = 1, as torch's", (sigmoid(ls) - ys)[ls == 100],
         torch.sigmoid(torch.tensor(100.0)), tol=1e-7)
+
+# %% [markdown]
+# *Loss and gradient of a fake (target 0) against D's logit: the naive loss flattens at the clamp, the stable one keeps growing.*
+
 # %%
 L.finish()

@@ -83,5 +83,9 @@ ax.set(xlabel="step", ylim=(0, 1.02), title="D alone learns to tell digits from 
 ax.legend()
 L.save(fig, "discriminator_alone.png")
 L.check("D separates digits from noise (accuracy 1)", history[-1][3], 1.0, tol=0.02)
+
+# %% [markdown]
+# *D's loss, accuracy and mean outputs while it learns to tell digits from noise.*
+
 # %%
 L.finish()

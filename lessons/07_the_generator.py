@@ -51,6 +51,10 @@ for ax in axes:
     ax.axis("off")
 L.save(fig, "untrained_generator.png")
 
+
+# %% [markdown]
+# *Untrained samples next to real digits.*
+
 # %% [markdown]
 # ## 3. Against the nn twin
 

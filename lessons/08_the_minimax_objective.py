@@ -52,6 +52,10 @@ at_1 = torch.argmin((x - 1).abs())
 print(f"where the densities cross (x = {x[at_1].item():g}), D* = {D_star[at_1].item():.3f}\n")
 L.check("D* = 1/2 where p_data = p_g (x = 1)", D_star[at_1], 0.5, tol=1e-9)
 
+
+# %% [markdown]
+# *Two densities and the discriminator that maximizes V for them: exactly p_data / (p_data + p_g), 1/2 where they cross at x = 1.*
+
 # %% [markdown]
 # ## 1b. Why D* is the best D: V against D at one point
 
@@ -72,6 +76,10 @@ ax.set(title="p_data log D + p_g log(1 - D) at three points; dotted: D*(x)", xla
 ax.legend()
 L.save(fig, "value_against_D.png")
 print()
+
+
+# %% [markdown]
+# *Why that D is the best: at each point x, V collects p_data(x) log D + p_g(x) log(1 - D), and its maximum over D (solid curves) sits at D\*(x) (dotted lines).*
 
 # %% [markdown]
 # ## 2. The equilibrium values
@@ -107,5 +115,9 @@ print(f"at D(G(z)) = 0.001: saturating gradient {g_sat[0].abs().item():.4f}, "
       f"non-saturating {g_non[0].abs().item():.4f}\n")
 L.check("the saturating gradient vanishes where D rejects the fakes", g_sat[0].abs(), 0.0, tol=2e-3)
 L.check("the non-saturating gradient is nearly 1 there", g_non[0].abs(), 1.0, tol=2e-3)
+
+# %% [markdown]
+# *The two generator losses and their gradients against D(G(z)): the saturating one is flat where G is losing.*
+
 # %%
 L.finish()

@@ -68,5 +68,9 @@ for name, (ours, theirs) in runs.items():
 ax.set(title="Three optimizers in a narrow valley", xlabel="θ₁", ylabel="θ₂")
 ax.legend(fontsize=8)
 L.save(fig, "optimizers_in_a_valley.png")
+
+# %% [markdown]
+# *SGD, SGD with momentum and Adam descending a narrow valley.*
+
 # %%
 L.finish()

@@ -210,5 +210,9 @@ axes[3].imshow(grid_image(samples), cmap="gray")
 axes[3].set_title(f"Part 3: G's samples after {refereed_steps:,} steps")
 axes[3].axis("off")
 L.save(fig, "training_loop.png")
+
+# %% [markdown]
+# *Part 1: D(x) and D(G(z)) for ganlab and its twin, and the growing gap between them. Part 3: the refereed run's verdicts, near the equilibrium 0.45 of real label 0.9, and its samples after 1,500 steps.*
+
 # %%
 L.finish()

@@ -78,6 +78,10 @@ fig.suptitle("Background: D's probability 'real' (blue = real, red = fake). Arro
 L.save(fig, "toy_gan.png")
 print()
 
+
+# %% [markdown]
+# *Four snapshots of training: the data (black dots), the fakes (orange), D's probability "real" in the background (blue where D says real, red where it says fake) and where G's loss pushes each fake (green arrows).*
+
 # %% [markdown]
 # ## Slow motion: one D step, then one G step, drawn apart
 
@@ -144,5 +148,9 @@ with torch.no_grad():
 distance_to_ring = (final.norm(dim=1) - RADIUS).abs().mean()
 L.check("G's samples end on the ring (mean distance to it)", distance_to_ring, 0.0, tol=0.1)
 L.check("G reaches (nearly) all 8 modes", modes_covered(final), MODES, tol=2)
+
+# %% [markdown]
+# *One round of the game in slow motion, on a GAN trained 150 steps. Left, D's move alone: how its probability "real" changed (blue: up, red: down), while the fakes stay put. Right, G's move alone: the fakes step up D's slope (arrows: 10 times each fake's move), while D stays as it was. `GAN.step` plays both moves in every step.*
+
 # %%
 L.finish()

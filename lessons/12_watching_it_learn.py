@@ -42,8 +42,16 @@ print()
 # ## 2. The run's health
 
 # %%
-for name in ("samples.png", "losses.png", "d_outputs.png", "training.gif", "diagnostics.png"):
-    print(f"figure: {run / name}")
+for name in ("samples.png", "losses.png", "d_outputs.png"):                # the run's own figures
+    Image.open(run / name).save(L.out / f"run-{name}")
+    L.show_figure(f"run-{name}")
+print(f"figure: {run / 'training.gif'}\n")
+
+# %% [markdown]
+# *The quick run (1,500 steps on the 5,000-digit sample): its samples, its two losses, and
+# D's verdicts, D(x) on real digits and D(G(z)) on fakes.*
+
+# %%
 health = json.loads((run / "diagnostics.json").read_text())["points"][-1]
 L.say(f"""
     The run's health at step {health['step']} (diagnostics.png, from --diagnostics):
@@ -59,6 +67,10 @@ gif = Image.open(run / "training.gif")
 epochs = len(list(run.glob("epoch-*.png")))
 print(f"the GIF holds {gif.n_frames} frames, one per epoch ({epochs} epochs)\n")
 
+
+# %% [markdown]
+# *The run's health at its last step (`ganlab train --diagnostics`): each hidden layer's activations and its share of dead units, each weight matrix's gradients, and the update/weight ratio over training, near the healthy $10^{-3}$.*
+
 # %% [markdown]
 # ## 3. A walk through the latent space
 
@@ -73,5 +85,9 @@ with torch.no_grad():
         t = k / 9
         L.check(f"image {k} of the walk is G at torch.lerp(z0, z1, {t:.2f})", walk[k],
                 G(torch.lerp(z0, z1, t))[0], tol=1e-6)
+
+# %% [markdown]
+# *Six straight lines in latent space, drawn through G: each image is $G((1-t)z_0 + t z_1)$.*
+
 # %%
 L.finish()

@@ -129,6 +129,10 @@ L.save(fig, "working_gan.png")
 print(f"after {WARM} steps of the recipe: classifier FID {fid:.1f}\n")
 
 
+
+# %% [markdown]
+# *The recipe after 1,500 steps: every run below starts here.*
+
 # %% [markdown]
 # ## 2. Seven runs from it, each with one thing changed
 
@@ -225,6 +229,10 @@ for row, (name, (step_fn, change)) in enumerate(VARIANTS.items()):
 axes[0, 0].legend(loc="upper right", fontsize=8)
 axes[-1, 0].set_xlabel(f"step after the first {WARM}")
 L.save(fig, "failure_modes.png")
+
+
+# %% [markdown]
+# *One row per run: D's verdicts over the 300 steps after the warm start, and the samples at the end with their classifier FID and the fix that cures the failure.*
 
 # %% [markdown]
 # ## 3. The symptoms, side by side

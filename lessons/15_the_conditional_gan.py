@@ -115,6 +115,11 @@ for name, settings in RUNS.items():
     L.show_figure(f"digits_by_row_{name}.png")              # row k: G asked for digit k; the same noise down each column
     print()
 
+
+# %% [markdown]
+# Row k: G asked for digit k, with the same noise down each column. First, the label appended
+# to D's input: one image per row. Second, the label projected: the rows vary. 1,200 steps each.
+
 # %% [markdown]
 # ## 5. Does G draw what it is asked for, and in how many ways?
 

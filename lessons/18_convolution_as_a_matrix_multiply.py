@@ -93,6 +93,11 @@ for ax in axes:
     ax.set_xticks([]), ax.set_yticks([])
 L.save(fig, "convolution_on_a_digit.png")
 
+
+# %% [markdown]
+# *A digit; 80 of its 784 patches as columns of the patch matrix; what four filters see:
+# vertical and horizontal edges, a diagonal, and a blur.*
+
 # %% [markdown]
 # ## 3. Backward by hand: against autograd and finite differences
 
@@ -140,6 +145,11 @@ for ax, m, title in zip(axes, (lit[0, 0], stamp[0, 0], stamped[0, 0]),
     ax.set_xticks([]), ax.set_yticks([])
 fig.suptitle("A transposed convolution stamps the filter once per input pixel; overlaps add up", y=1.06)
 L.save(fig, "transposed_convolution.png")
+
+
+# %% [markdown]
+# *A transposed convolution with stride 2 stamps its filter once per input pixel, two pixels
+# apart, and adds up where the stamps overlap: the larger map is drawn from the smaller.*
 
 # %%
 L.finish()

@@ -97,6 +97,12 @@ axes[1].legend(fontsize=8)
 fig.tight_layout()
 L.save(fig, "spectral_norm.png")
 
+
+# %% [markdown]
+# *Left: the power iteration's estimate of σ(W) reaching `torch.linalg.svdvals(W)[0]` in a
+# few rounds, for a matrix whose largest singular value stands apart. Right: the spectrum of
+# W, and of W / σ(W), whose largest value is 1.*
+
 # %% [markdown]
 # ## 2. Four ways to score D's logits
 
@@ -128,6 +134,11 @@ L.check("least squares on fakes = F.mse_loss(l, 0) / 2", lsgan_fake(logits), F.m
 L.check("hinge on reals = mean of F.relu(1 - l)", hinge_real(logits), F.relu(1 - logits).mean(), tol=1e-12)
 L.check("hinge on fakes = mean of F.relu(1 + l)", hinge_fake(logits), F.relu(1 + logits).mean(), tol=1e-12)
 print()
+
+
+# %% [markdown]
+# *D's loss for one image against its logit, for each of the four losses: hinge stops pushing
+# once D is sure enough; least squares pulls an over-confident logit back.*
 
 # %% [markdown]
 # ## 3. Gradient penalties, and the derivative of a derivative
@@ -209,6 +220,11 @@ L.check("the shift = F.pad by 4 with background, then a crop at the shifted corn
         (y[0].view(28, 28) * augment.mask[0] + (1 - augment.mask[0]) * -1.0),
         crop * augment.mask[0] + (1 - augment.mask[0]) * -1.0, tol=0)
 print()
+
+
+# %% [markdown]
+# *Eight training digits, and three random draws of what D sees through DiffAugment: shifted
+# by up to 4 pixels, with a 14 × 14 square erased.*
 
 # %% [markdown]
 # ## 5. What each measured

@@ -41,8 +41,12 @@ def is_previous_build(folder):
     return not any(folder.iterdir()) or (folder / "sitemap.xml").exists() and (folder / "search").is_dir()
 
 
-def build(site_dir, cwd=None):
-    """``mkdocs build --strict`` into ``site_dir``; returns mkdocs' exit status."""
+def build(site_dir, cwd=None, execute="all"):
+    """``mkdocs build --strict`` into ``site_dir``; returns mkdocs' exit status.
+
+    ``execute``: which lessons to run (as notebooks, in a real kernel) for their pages'
+    outputs, where none are cached yet: "all", "" (none: the pages show the code alone),
+    or a list such as "5,10" (see ``docs/hooks.py``)."""
     config = find_config(cwd)
     check_mkdocs()
     if not is_previous_build(site_dir):
@@ -50,17 +54,17 @@ def build(site_dir, cwd=None):
                            "choose an empty or new folder")
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(config), "-d",
                str(Path(site_dir).resolve())]
-    return run_mkdocs(command, config)
+    return run_mkdocs(command, config, execute)
 
 
-def run_mkdocs(command, config):
+def run_mkdocs(command, config, execute):
     """Run mkdocs from the repository root, where the lesson snippets' paths start."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "GANLAB_DOCS_EXECUTE": execute}
     return subprocess.call(command, cwd=config.parent, env=env)
 
 
-def serve(address, cwd=None):
+def serve(address, cwd=None, execute="all"):
     """``mkdocs serve`` at ``address`` (host:port), rebuilding on every change; Ctrl+C stops."""
     config = find_config(cwd)
     check_mkdocs()
-    return run_mkdocs([sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", address], config)
+    return run_mkdocs([sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", address], config, execute)

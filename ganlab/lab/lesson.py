@@ -41,20 +41,20 @@ class Lesson:
         print(textwrap.dedent(text).strip() + "\n")
 
     def check(self, name, ours, theirs, tol):
-        """Compare two tensors (or numbers); print and record the largest difference."""
+        """Compare two tensors (or numbers); print and record the largest difference.
+        Returns nothing, so that a notebook shows no value under a cell that ends with it."""
         import torch
         diff = (torch.as_tensor(ours, dtype=torch.float64) - torch.as_tensor(theirs, dtype=torch.float64)).abs().max().item()
         ok = diff <= tol
         self.checks[name] = {"max_abs_diff": diff, "tolerance": tol, "ok": ok}
         print(f"{name}: max |diff| = {diff:.1e} {'✓' if ok else '✗ (tolerance ' + format(tol, '.0e') + ')'}")
-        return ok
 
     def save(self, fig, name):
         import matplotlib.pyplot as plt
         path = self.out / name
         fig.savefig(path, dpi=100, bbox_inches="tight")
         plt.close(fig)
-        return self.show_figure(name)
+        self.show_figure(name)
 
     def show_figure(self, name):
         """Record the PNG ``name`` in the output folder as one of the lesson's figures, and show it."""
@@ -67,7 +67,6 @@ class Lesson:
             from PIL import Image
             Image.open(path).show()
         print(f"figure: {path}")
-        return path
 
     def finish(self):
         """Write checks.json (what the tests read) and exit non-zero if a check failed."""

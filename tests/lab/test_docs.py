@@ -44,7 +44,7 @@ def test_every_lesson_has_a_page_that_includes_its_script():
         assert page.exists(), f"no page for {script.name}"
         text = page.read_text()
         assert text.startswith(f"# Lesson {int(script.name[:2])} "), page
-        assert f'--8<-- "lessons/{script.name}"' in text, f"{page} does not include {script.name}"
+        assert "\n<!-- lesson -->\n" in text, f"{page} does not show its lesson"
         assert f"ganlab lesson {int(script.name[:2])}\n" in text, f"{page} lacks the command"
     pages = sorted((DOCS / "lessons").glob("[0-9][0-9].md"))
     assert len(pages) == len(scripts), "a lesson page without a lesson"
@@ -65,11 +65,53 @@ def test_mathjax_is_served_from_the_site_not_a_cdn():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The site built once by `ganlab docs --build` (mkdocs --strict)."""
+    """The site built once (mkdocs --strict), with lesson 5 run for its page's outputs and the
+    other lessons' pages showing their code alone; its executed notebook in a cache of its own."""
     out = tmp_path_factory.mktemp("site") / "site"
-    result = CliRunner().invoke(main, ["docs", "--build", str(out)])
-    assert result.exit_code == 0, result.output
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GANLAB_DOCS_CACHE", str(tmp_path_factory.mktemp("notebook-cache")))
+    try:
+        assert docs_site.build(out, execute="5") == 0
+    finally:
+        mp.undo()
     return out
+
+
+def test_docs_build_without_running_the_lessons(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANLAB_DOCS_CACHE", str(tmp_path / "empty-cache"))
+    result = CliRunner().invoke(main, ["docs", "--build", str(tmp_path / "site"), "--no-execute"])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "site" / "lessons" / "05" / "index.html").read_text()
+    assert "shows the lesson&rsquo;s code alone" in page or "shows the lesson's code alone" in page
+    assert "bce_with_logits_backward" in page and "max |diff|" not in page
+    assert not (tmp_path / "empty-cache").exists()
+
+
+def page_text(html):
+    """The text of a page, without its tags: a code block's spans joined back into its lines."""
+    import html as html_module
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_a_lesson_page_shows_under_each_cell_what_it_printed_and_drew(site):
+    html = (site / "lessons" / "05" / "index.html").read_text()
+    html = html[html.index("<article"):html.index("</article>")]            # the page, not the menus
+    text = page_text(html)
+    # the docstring is prose, not code
+    assert "<p>Goal: write the loss D is trained with" in html
+    # a check's line is printed under the cell that made it, before the next section
+    code = text.index('L.check("bce matches nn.BCELoss"')
+    printed = text.index("bce matches nn.BCELoss: max |diff| = ")
+    assert code < printed < text.index("2. A confident mistake") and "✓" in text[printed:printed + 80]
+    # the figure is drawn inline, under the cell that saved it, and is a real PNG
+    text = page_text(re.sub(r'<img[^>]+src="([^"]+)"[^>]*>', r"[image \1]", html))
+    image = re.search(r"\[image (\.\./05_files/[^\]]+\.png)\]", text)
+    assert image and text.index('L.save(fig, "bce_naive_vs_stable.png")') < image.start() < text.index("L.finish()")
+    from PIL import Image
+    with Image.open(site / "lessons" / "05" / image.group(1)) as png:
+        assert png.format == "PNG" and png.width > 500
+    # the lesson's caption sits under its figure
+    assert text.index("Loss and gradient of a fake (target 0)") > text.index("the stable gradient there is sigmoid(100)")
 
 
 def test_site_builds_strict_with_every_kind_of_page(site):
@@ -136,3 +178,31 @@ def test_math_is_typeset_in_a_real_browser(site, page):
     assert math > 0, "no math on the page"
     assert dom.count("<mjx-container") == math, "some math was left as TeX"
     assert "data-mjx-error" not in dom, "MathJax could not parse a formula"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (Debian: apt install chromium)")
+def test_the_executed_lesson_page_in_a_real_browser(site, tmp_path):
+    """Lesson 5's page: its math typeset, every image loaded; a screenshot of it in tmp_path."""
+    from playwright.sync_api import sync_playwright
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                                       "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1300, "height": 1000})
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/lessons/05/")
+            page.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=30_000)
+            page.wait_for_load_state("load")
+            math = page.locator(".arithmatex").count()
+            typeset = page.locator(".arithmatex mjx-container").count()
+            images = page.evaluate("[...document.images].map(i => [i.getAttribute('src'), i.complete && i.naturalWidth])")
+            page.screenshot(path=str(tmp_path / "lesson-05.png"), full_page=True)
+            browser.close()
+    finally:
+        server.shutdown()
+    assert math > 0 and typeset == math
+    assert any("05_files/" in src for src, _ in images)
+    assert all(width > 0 for _, width in images), images
