@@ -246,10 +246,12 @@ L.say("""
 
     Spectral norm and R1 both cure the memorizing D: one limits how steep D can be anywhere,
     the other how steep it is at the real digits. Hinge adds little on top. DiffAugment, the
-    cure of choice for convolutional D's on small data, fails here: an MLP D reads pixels by
+    cure for convolutional D's that memorize small data sets, fails here: an MLP D reads pixels by
     position, so a digit shifted by 4 pixels is a new image to it, and it cannot learn what
     the shifted and erased real digits have in common. Lesson 20's convolutional D shares
-    its filters across positions, which is what augmentation assumes.
+    its filters across positions, which is what augmentation assumes, and still it did not
+    help there: FID 66.7 ± 12.0 against 24.8 ± 1.5 without, after 3,000 steps (3 seeds
+    each). It cures a D that memorizes; at 5,000 digits, this D does not.
 """)
 # %%
 L.finish()
