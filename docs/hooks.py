@@ -11,7 +11,8 @@
   (``exercises/exercise_NN_name.py``) are made from the lessons and the reference solutions
   while the site builds, so the site always offers what ``ganlab lesson N --notebook`` and
   ``ganlab exercise N`` write, and the repository holds each of them once. Each lesson page
-  gets a line linking its notebook and the exercises that follow it.
+  gets a line linking its notebook and the exercises that follow it. The playground's
+  notebook (``notebooks/playground.ipynb``) is made the same way.
 """
 import os
 import re
@@ -56,6 +57,8 @@ def on_files(files, config):
         LESSON_BODIES[number] = body if executed else CODE_ONLY + body
         for name, data in images.items():
             files.append(File.generated(config, f"lessons/{name}", content=data))
+    playground = lesson_notebook(Path(lesson_files()[1]).parent / "playground.py")
+    files.append(File.generated(config, "notebooks/playground.ipynb", content=nbformat.writes(playground)))
     for number, exercise in EXERCISES.items():
         files.append(File.generated(config, f"exercises/{exercise.file_name()}", content=exercise_text(number)))
     return files

@@ -15,30 +15,19 @@ has stopped looking at the others. We count the blobs G reaches.
 You will see: four snapshots of training, how many of the 8 modes G covers, and one round
 of the game in slow motion: D's move, then G's move, drawn apart.
 """
-import math
-
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab.lab import lesson
+from ganlab.lab import lesson, toy_data
 from ganlab.activations import sigmoid
 from ganlab.lab.build import make_gan
 
 L = lesson.setup(__doc__, number=11)
-MODES, RADIUS, SPREAD = 8, 0.7, 0.04
-angles = torch.arange(MODES) * 2 * math.pi / MODES
-centres = RADIUS * torch.stack([angles.cos(), angles.sin()], dim=1)           # (8, 2)
-
-
-def real_batch(n, gen):
-    which = torch.randint(MODES, (n,), generator=gen)
-    return centres[which] + SPREAD * torch.randn(n, 2, generator=gen)         # (n, 2)
-
-
-def modes_covered(points):
-    """A mode is covered when at least 2% of the points lie within 3 spreads of its centre."""
-    near = torch.cdist(points, centres) < 3 * SPREAD                          # (n, 8)
-    return int((near.float().mean(0) >= 0.02).sum())
+# The data, from ganlab.lab.toy_data (the playground draws it too): each point picks one of 8
+# centres on a circle of radius 0.7, uniformly, and adds Gaussian noise of std 0.04.
+MODES, RADIUS = toy_data.RING_MODES, toy_data.RING_RADIUS
+real_batch = toy_data.ring                   # (n, gen) -> (n, 2)
+modes_covered = toy_data.modes_covered       # blobs holding >= 2% of the points within 3 std of their centre
 
 
 gen = torch.Generator().manual_seed(L.seed)

@@ -247,6 +247,19 @@ def write_lesson_notebook(number, folder):
 
 
 @main.command()
+@click.option("--out", "out_dir", default="ganlab-notebooks", show_default=True, help="Folder to write playground.ipynb into.")
+@friendly_errors
+def playground(out_dir):
+    """Write the playground notebook: the 2-D game and the MNIST game, stepped by hand."""
+    from ganlab.lab.notebook import write_playground
+    target = Path(out_dir) / "playground.ipynb"
+    if target.exists():
+        raise click.ClickException(f"{target} already exists (your edits?): remove it, or choose another --out")
+    path = write_playground(out_dir)
+    click.echo(f"notebook: {path}   (open it with `jupyter lab {path}`, or upload it to Colab)")
+
+
+@main.command()
 def exercises():
     """List the exercises: a lesson's functions to write yourself, graded against torch."""
     from ganlab.lab.exercises import listing

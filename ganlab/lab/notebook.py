@@ -64,3 +64,15 @@ def write_notebook(number, folder):
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(lesson_notebook(files[number]), str(path))
     return path
+
+
+def write_playground(folder):
+    """Write the playground (``lessons/playground.py``) as ``playground.ipynb`` into ``folder``."""
+    from importlib import resources
+
+    import nbformat
+    source = Path(str(resources.files("ganlab.lessons"))) / "playground.py"
+    path = Path(folder) / "playground.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(lesson_notebook(source), str(path))
+    return path
