@@ -9,36 +9,18 @@ Starts ``tensorboard`` on a loopback port for RUN/tensorboard and writes
 and playwright (in ganlab's dev dependencies).
 """
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+from ganlab.lab.tensorboard import dashboard
 
 IMAGES = Path(__file__).parent / "images"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def screenshots(logdir, chromium):
     from playwright.sync_api import sync_playwright
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir),
-                               "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "data/runs", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
+    with dashboard(logdir) as url:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
@@ -52,9 +34,6 @@ def screenshots(logdir, chromium):
                 page.screenshot(path=str(IMAGES / name))
                 print(f"wrote {IMAGES / name}")
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

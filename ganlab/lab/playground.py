@@ -21,7 +21,7 @@ show:
   $\mathrm{JSD}(p, q) = \tfrac12 \mathrm{KL}(p \Vert m) + \tfrac12 \mathrm{KL}(q \Vert m)$, $m = \tfrac12 (p + q)$,
   0 when they match and $\log 2$ when they do not overlap.
 """
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import torch
 

@@ -12,6 +12,12 @@ What is written, with ``torch.utils.tensorboard``'s ``SummaryWriter``:
 Open it with ``tensorboard --logdir DIR`` and then http://localhost:6006. TensorBoard is an
 optional dependency: ``pip install tensorboard``, or ``pip install -e ".[tensorboard]"``.
 """
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -70,3 +76,30 @@ class TensorBoardLog:
 
     def __exit__(self, *exc):
         self.writer.close()
+
+
+@contextmanager
+def dashboard(logdir, timeout=60):
+    """The real ``tensorboard`` server for ``logdir`` on a free loopback port, for as long as
+    the ``with`` lasts: yields its address, once it answers."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir),
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(url + "data/runs", timeout=1)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError(f"tensorboard did not answer at {url} within {timeout} s") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

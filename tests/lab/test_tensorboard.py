@@ -3,11 +3,7 @@ reader and compared with the run's history.json, epoch grids and diagnostics.jso
 option refused in one line without the package; the real dashboard, in headless Chromium."""
 import json
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 
 import numpy as np
 import pytest
@@ -87,27 +83,11 @@ def test_without_tensorboard_the_option_is_refused_in_one_line_and_nothing_is_wr
     assert not out.exists()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (Debian: apt install chromium)")
 def test_the_real_dashboard_lists_the_losses(board_run, tmp_path):
     from playwright.sync_api import sync_playwright
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir", str(board_run / "tensorboard"),
-                               "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "data/runs", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
+    from ganlab.lab.tensorboard import dashboard
+    with dashboard(board_run / "tensorboard") as url:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
                                                                        "--disable-background-networking"])
@@ -116,7 +96,4 @@ def test_the_real_dashboard_lists_the_losses(board_run, tmp_path):
             page.get_by_text("d_loss", exact=True).first.wait_for(timeout=60_000)
             page.screenshot(path=str(tmp_path / "tensorboard.png"))
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     assert (tmp_path / "tensorboard.png").stat().st_size > 10_000
