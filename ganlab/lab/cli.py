@@ -186,7 +186,7 @@ def lessons():
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
               help="Where to serve: http://127.0.0.1:PORT.")
 @click.option("--execute/--no-execute", default=True, show_default=True,
-              help="Run the lessons as notebooks for their pages' outputs (the first time about 6 minutes "
+              help="Run the lessons as notebooks for their pages' outputs (the first time about 24 minutes "
                    "on two cores; then cached in .cache/lesson-notebooks until a lesson changes); "
                    "--no-execute: the lesson pages show their code alone.")
 @friendly_errors
