@@ -196,7 +196,7 @@ class Controls:
     def reset(self):
         self.player.pause()
         with self.lock:
-            self.game.reset(self.new_settings())
+            self.restart()
         self.redraw()
 
     def redraw(self):
@@ -229,8 +229,8 @@ class Playground2D(Controls):
         self.load.on_click(lambda _: self.load_preset(self.preset.value))
         self.redraw()
 
-    def new_settings(self):
-        return Settings(**self.settings())
+    def restart(self):
+        self.game.reset(Settings(**self.settings()))
 
     def load_preset(self, name):
         """Put the preset's settings into the controls, start again, and say what to watch."""
@@ -264,8 +264,8 @@ class PlaygroundDigits(Controls):
         super().__init__(DigitsGame(**settings), draw_digits)
         self.redraw()
 
-    def new_settings(self):
-        return self.settings()
+    def restart(self):
+        self.game.reset(**self.settings())
 
     def widget(self):
         f = self.fields

@@ -192,6 +192,9 @@ def test_the_mnist_game_steps_and_reads_its_grid():
     ui.buttons["Step both"].click()
     images, digits = ui.game.grid()
     assert images.shape == (64, 784) and digits.shape == (64,) and bytes(ui.image.value).startswith(b"\x89PNG")
+    ui.fields["seed"].value = 1
+    ui.buttons["Reset"].click()                                          # starts again, with the new seed
+    assert ui.game.g_steps == 0 and ui.game.settings.seed == 1 and ui.game.settings.lr_d == pytest.approx(1e-3)
 
 
 def test_the_notebook_runs_top_to_bottom_in_a_real_kernel(tmp_path):
