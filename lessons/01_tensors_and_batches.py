@@ -39,8 +39,8 @@ print()
 # ## 2. The data set as one tensor
 
 # %%
-data = load_dataset("mnist-sample", device=L.device)     # the 5,000 real digits shipped offline
-images = data.images                                     # (5000, 784)
+data = load_dataset("mnist-sample", device=L.device)     # the sample's 4,000 training digits (1,000 more held out)
+images = data.images                                     # (4000, 784)
 L.say(f"""
     The data set: {data.source}
     images: shape {tuple(images.shape)}, dtype {images.dtype}, device {images.device}

@@ -28,7 +28,7 @@ from ganlab.optim import Adam
 from ganlab.lab.twin import twin_discriminator
 
 L = lesson.setup(__doc__, number=6)
-images = load_dataset("mnist-sample", device=L.device).images           # (5000, 784)
+images = load_dataset("mnist-sample", device=L.device).images           # (4000, 784)
 D = Discriminator(device=L.device)
 opt = Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
 

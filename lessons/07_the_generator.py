@@ -32,7 +32,7 @@ G = Generator(device=L.device)
 z = torch.randn(64, 64, device=L.device)                       # 64 noise vectors
 with torch.no_grad():
     x_fake = G(z)                                              # (64, 784)
-real = load_dataset("mnist-sample", device=L.device).images[torch.randperm(5000)[:64]]
+real = load_dataset("mnist-sample", device=L.device).images[torch.randperm(4000)[:64]]
 
 print(f"z {tuple(z.shape)} -> G(z) {tuple(x_fake.shape)}")
 print(f"untrained G: pixel mean {x_fake.mean().item():+.3f}, std {x_fake.std().item():.3f}")

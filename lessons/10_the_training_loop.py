@@ -70,7 +70,7 @@ from ganlab.lab.plots import grid_image
 from ganlab.lab.twin import TwinGAN
 
 L = lesson.setup(__doc__, number=10)
-images = load_dataset("mnist-sample", device=L.device).images           # (5000, 784)
+images = load_dataset("mnist-sample", device=L.device).images           # (4000, 784)
 steps = 200
 
 G, D = Generator(device=L.device), Discriminator(device=L.device)

@@ -122,7 +122,7 @@ print()
 # %%
 # An untrained D has nothing to say yet. Train a fresh D for 200 steps to tell real digits
 # from these fakes (G stays frozen), and ask it again.
-images = load_dataset("mnist-sample").images                                # (5000, 784), float32
+images = load_dataset("mnist-sample").images                                # (4000, 784), float32
 trained = Discriminator(generator=torch.Generator().manual_seed(L.seed + 1))  # float32: the speed of training
 fakes = x.detach().float()
 opt = Adam(trained.parameters(), lr=2e-4, betas=(0.5, 0.999))

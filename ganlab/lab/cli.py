@@ -127,8 +127,11 @@ def train(recipe, out_dir, resume, overwrite, tensorboard_dir, **options):
 @click.option("--digit", type=int, help="A conditional model only: draw this digit (0-9). Without it, "
               "a conditional model draws every digit, each in its own rows.")
 @click.option("--interpolate", is_flag=True, help="Instead: a figure walking the latent space from --seed to --seed + 1.")
+@click.option("--truncation", type=click.FloatRange(min=0, min_open=True), metavar="T",
+              help="The truncation trick: draw each noise entry again until |z_i| <= T (e.g. 0.7): more "
+                   "typical digits, less variety [default: off].")
 @friendly_errors
-def sample(checkpoint, n, seed, out_file, digit, interpolate):
+def sample(checkpoint, n, seed, out_file, digit, interpolate, truncation):
     """Draw images from a trained generator."""
     from ganlab.lab.sampling import interpolation_figure, load_generator, requested_labels, save_samples
     G, cfg = load_generator(checkpoint)
@@ -136,7 +139,7 @@ def sample(checkpoint, n, seed, out_file, digit, interpolate):
     if interpolate:
         interpolation_figure(G, cfg, seed, out_file)
     else:
-        save_samples(G, cfg, n or (80 if cfg.conditional and digit is None else 64), seed, out_file, digit)
+        save_samples(G, cfg, n or (80 if cfg.conditional and digit is None else 64), seed, out_file, digit, truncation)
     click.echo(f"wrote {out_file}")
 
 
@@ -165,12 +168,16 @@ def compare(steps, device, dataset, data_dir, out_dir, arch):
 @click.option("--data-dir", default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
 @click.option("--per-class", is_flag=True, help="Also FID and recall within each digit (variety inside a class).")
+@click.option("--truncation", type=click.FloatRange(min=0, min_open=True), metavar="T",
+              help="A checkpoint: draw its samples with the truncation trick, |z_i| <= T (see ganlab sample).")
 @friendly_errors
-def evaluate(source, n, dataset, data_dir, as_json, per_class):
-    """Score a checkpoint's samples (or a .pt tensor of images) against real digits."""
+def evaluate(source, n, dataset, data_dir, as_json, per_class, truncation):
+    """Score a checkpoint's samples (or a .pt tensor of images) against real digits, in two
+    classifiers' features: ganlab's LeNet, and a wide CNN against held-out digits."""
     import json
     from ganlab.lab.evaluate import evaluate as run_evaluation, format_table
-    result = run_evaluation(source, n, dataset, data_dir, log=lambda s: click.echo(s, err=True), per_class=per_class)
+    result = run_evaluation(source, n, dataset, data_dir, log=lambda s: click.echo(s, err=True), per_class=per_class,
+                            truncation=truncation)
     click.echo(json.dumps(result, indent=2) if as_json else "\n".join(format_table(result)))
 
 

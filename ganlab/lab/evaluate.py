@@ -11,9 +11,10 @@ from ganlab.lab.stray_ink import stray_ink
 MAX_REAL = 10_000          # real digits used for the manifold and distance statistics
 
 
-def load_samples(path, n=10_000, seed=0):
-    """Images (N, 784) in [-1, 1] from a checkpoint (drawn from its generator) or a .pt tensor,
-    and the digits they were asked to be (N,) when a conditional generator drew them, else None."""
+def load_samples(path, n=10_000, seed=0, truncation=None):
+    """Images (N, 784) in [-1, 1] from a checkpoint (drawn from its generator, with the
+    ``truncation`` trick if given) or a .pt tensor, and the digits they were asked to be (N,)
+    when a conditional generator drew them, else None."""
     from ganlab.lab.checkpoint import CheckpointError, load_tensors
     from ganlab.lab.sampling import generate, load_generator, requested_labels
     path = Path(path)
@@ -23,9 +24,11 @@ def load_samples(path, n=10_000, seed=0):
     if isinstance(obj, dict):
         G, cfg = load_generator(path)
         labels = requested_labels(cfg, n)                     # each digit in turn, if conditional
-        x = generate(G, cfg, n, seed, labels)
+        x = generate(G, cfg, n, seed, labels, truncation)
         refuse_non_finite(x, f"the images drawn from {path}:")
         return x, labels
+    if truncation is not None:
+        raise ValueError("--truncation draws from a generator: give a checkpoint, not a tensor of images")
     if not torch.is_tensor(obj) or obj.numel() % 784 or obj.dim() not in (2, 4):
         raise CheckpointError(f"{path} is neither a ganlab checkpoint nor a tensor of 28 x 28 images")
     x = obj.reshape(-1, 784).float()
@@ -43,12 +46,14 @@ def refuse_non_finite(x, where):
                          "nothing to score")
 
 
-def evaluate_images(samples, scorer, labels=None, per_class=False):
+def evaluate_images(samples, scorer, labels=None, per_class=False, second=None):
     """All metrics for ``samples`` (N, 784), with the same metric for held-out real digits.
 
     With the ``labels`` a conditional G was asked for, also how often the classifier agrees
     (beside the classifier's own accuracy on real digits, the best such a score can be).
     ``per_class``: also FID and recall within each digit (see ``per_digit``).
+    ``second``: a second scorer (the wide CNN), whose scores against the held-out digits
+    are added under ``"held_out"`` (see ``held_out_scores``).
     """
     real = real_digits(scorer)
     f_train, train_labels, f_real = real["f_train"], real["train_labels"], real["f_real"]
@@ -76,7 +81,47 @@ def evaluate_images(samples, scorer, labels=None, per_class=False):
         **(label_agreement(p_fake, labels) if labels is not None else {}),
         **({"per_digit": per_digit(f_train, train_labels.cpu(), f_fake, p_fake, labels, f_real, scorer.test_labels.cpu())}
            if per_class else {}),
+        **({"held_out": held_out_scores(samples, second, labels)} if second is not None else {}),
     }
+
+
+CONFIDENT = 0.9            # a digit is "confidently read" when the classifier gives it this probability
+
+
+def held_out_scores(samples, scorer, labels=None):
+    """Scores in ``scorer``'s features against the held-out digits, which no GAN trained on.
+
+    Beside each, the floor: the training digits scored the same way (real digits a GAN could
+    at best reproduce). The reference has as many digits as the held-out set (MNIST 10,000,
+    the sample 1,000), and FID's bias grows as that number falls; KID has none.
+    ``confident``: the share of images read as some digit with probability >= ``CONFIDENT``.
+    With a conditional G's ``labels``: the share read as the asked-for digit.
+    """
+    if "held_out" not in scorer.cache:
+        gen = torch.Generator().manual_seed(0)
+        train = scorer.train_images[torch.randperm(len(scorer.train_images), generator=gen)[:MAX_REAL]]
+        f_ref, _ = scorer.net.embed(scorer.test_images)
+        f_train, p_train = scorer.net.embed(train)
+        kid, kid_sd = kernel_distance(f_train, f_ref)
+        precision, recall = precision_recall(f_ref, f_train)
+        scorer.cache["held_out"] = {
+            "f_ref": f_ref, "n_reference": len(f_ref), "classifier_accuracy": scorer.accuracy,
+            "fid_real": frechet_distance(f_train, f_ref), "kid_real": kid, "kid_real_sd": kid_sd,
+            "confident_real": confident(p_train), "precision_real": precision, "recall_real": recall,
+        }
+    real = scorer.cache["held_out"]
+    f_fake, p_fake = scorer.net.embed(samples)
+    kid, kid_sd = kernel_distance(f_fake, real["f_ref"])
+    precision, recall = precision_recall(real["f_ref"], f_fake)
+    return {**{k: v for k, v in real.items() if k != "f_ref"},
+            "fid": frechet_distance(f_fake, real["f_ref"]), "kid": kid, "kid_sd": kid_sd,
+            "confident": confident(p_fake), "precision": precision, "recall": recall,
+            **({"label_agreement": label_agreement(p_fake, labels)["label_agreement"]} if labels is not None else {})}
+
+
+def confident(probs):
+    """Share of images the classifier reads as one digit with probability at least ``CONFIDENT``."""
+    return (probs.max(1).values >= CONFIDENT).double().mean().item()
 
 
 def real_digits(scorer):
@@ -132,10 +177,11 @@ def label_agreement(probs, labels):
     return {"label_agreement": hits.mean().item(), "label_agreement_per_digit": per_digit}
 
 
-def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print, per_class=False):
-    samples, labels = load_samples(path, n)
+def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print, per_class=False, truncation=None):
+    samples, labels = load_samples(path, n, truncation=truncation)
     scorer = load_scorer(dataset, data_dir, log=log)
-    return evaluate_images(samples, scorer, labels, per_class)
+    second = load_scorer(dataset, data_dir, log=log, kind="wide")
+    return evaluate_images(samples, scorer, labels, per_class, second)
 
 
 def format_table(r):
@@ -169,4 +215,25 @@ def format_table(r):
             lines += [f"{row['digit']:>5d} {row['n']:>8d} {fid:>8s} {row['fid_real']:>6.2f} {recall:>7s} {row['recall_real']:>6.3f}"]
         lines += ["(within each digit: FID and recall against that digit's training images; 'real': held-out digits)"]
     lines += [f"{r['n']} samples; classifier accuracy on held-out digits {r['classifier_accuracy']:.1%}"]
+    if "held_out" in r:
+        lines += [""] + format_held_out(r["held_out"])
+    return lines
+
+
+def format_held_out(h):
+    """The second opinion's rows: the wide CNN's scores against the held-out digits."""
+    rows = [
+        ("FID (lower is better)", f"{h['fid']:.2f}", f"{h['fid_real']:.2f}"),
+        ("KID (lower is better; ± sd)", f"{h['kid']:.2f} ± {h['kid_sd']:.2f}", f"{h['kid_real']:.2f} ± {h['kid_real_sd']:.2f}"),
+        (f"confidently read as a digit (p >= {CONFIDENT})", f"{h['confident']:.1%}", f"{h['confident_real']:.1%}"),
+        ("precision (realistic)", f"{h['precision']:.3f}", f"{h['precision_real']:.3f}"),
+        ("recall (diverse)", f"{h['recall']:.3f}", f"{h['recall_real']:.3f}"),
+    ]
+    if "label_agreement" in h:
+        rows.append(("read as the asked-for digit", f"{h['label_agreement']:.3f}", f"{h['classifier_accuracy']:.3f}"))
+    lines = [f"second opinion: a wide CNN ({h['classifier_accuracy']:.1%} accurate), against the "
+             f"{h['n_reference']:,} held-out digits no run trained on",
+             f"{'metric':40s} {'samples':>14s} {'real digits':>14s}", "-" * 70]
+    lines += [f"{name:40s} {a:>14s} {b:>14s}" for name, a, b in rows]
+    lines += ["('real digits' here: the training digits, scored against the held-out ones)"]
     return lines

@@ -38,11 +38,15 @@ def test_start_skips_batches_for_resuming_mid_epoch():
     assert len(later) == 2 and all(torch.equal(a, b) for a, b in zip(full[4:], later))
 
 
-def test_mnist_sample_is_real_digits_500_of_each(tmp_path):
+def test_mnist_sample_is_real_digits_500_of_each_with_1000_held_out(tmp_path):
     ds = load_dataset("mnist-sample", tmp_path)
-    assert ds.images.shape == (5000, 784)
+    held_out = load_dataset("mnist-sample", tmp_path, train=False)
+    assert ds.images.shape == (4000, 784) and held_out.images.shape == (1000, 784)
     assert ds.images.min() == -1 and ds.images.max() == 1
-    assert torch.bincount(ds.labels).tolist() == [500] * 10
+    everything = torch.cat([ds.labels, held_out.labels])
+    assert torch.bincount(everything).tolist() == [500] * 10
+    assert torch.bincount(held_out.labels).min() >= 80               # every digit is held out
+    assert torch.cdist(held_out.images, ds.images).min() > 0         # no held-out digit is trained on
     assert (tmp_path / "mnist-sample.pt").exists()        # cached for the next load
     again = load_dataset("mnist-sample", tmp_path)
     assert torch.equal(again.images, ds.images)
@@ -54,7 +58,7 @@ def test_mnist_falls_back_to_the_sample_with_a_warning_when_offline(monkeypatch,
     monkeypatch.setattr(data, "_torchvision", offline)
     with pytest.warns(UserWarning, match="falling back to the 5,000-digit offline MNIST sample"):
         ds = load_dataset("mnist", tmp_path)
-    assert len(ds.images) == 5000
+    assert len(ds.images) == 4000
 
 
 def test_nothing_available_names_the_remedies(monkeypatch, tmp_path):

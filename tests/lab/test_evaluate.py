@@ -51,9 +51,20 @@ def test_evaluate_command_table_and_json(scorer, briefly_trained, tmp_path):
     assert result.exit_code == 0, result.output
     numbers = json.loads(result.output[result.output.index("{"):])
     assert numbers["n"] == 500 and numbers["fid"] > numbers["fid_real"]
+    second = numbers["held_out"]                                 # the wide CNN, against held-out digits
+    assert second["fid"] > 3 * second["fid_real"] and second["confident"] < second["confident_real"]
+    assert second["n_reference"] == 1000
+    cut = CliRunner().invoke(main, ["evaluate", str(briefly_trained), "--n", "500", "--dataset", "mnist-sample",
+                                    "--json", "--truncation", "0.5"])
+    truncated = json.loads(cut.output[cut.output.index("{"):])
+    assert truncated["fid"] != numbers["fid"]                    # the samples were drawn from cut noise
     torch.save(scorer.test_images[:200].reshape(-1, 1, 28, 28), tmp_path / "real.pt")
     table = CliRunner().invoke(main, ["evaluate", str(tmp_path / "real.pt"), "--n", "200", "--dataset", "mnist-sample"])
     assert table.exit_code == 0 and "classifier FID" in table.output and "digits covered" in table.output
+    assert "second opinion: a wide CNN" in table.output and "confidently read as a digit" in table.output
+    refused = CliRunner().invoke(main, ["evaluate", str(tmp_path / "real.pt"), "--dataset", "mnist-sample",
+                                        "--n", "200", "--truncation", "0.5"])
+    assert refused.exit_code == 1 and "give a checkpoint" in refused.output
     torch.save(torch.full((200, 784), 3.0), tmp_path / "bad.pt")
     bad = CliRunner().invoke(main, ["evaluate", str(tmp_path / "bad.pt"), "--dataset", "mnist-sample", "--n", "200"])
     assert bad.exit_code == 1 and "must lie in [-1, 1]" in bad.output
