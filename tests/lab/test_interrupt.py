@@ -9,8 +9,8 @@ import torch
 
 from ganlab.lab.checkpoint import load_checkpoint
 
-ARGS = ["--dataset", "mnist-sample", "--latent-dim", "8", "--hidden-dim", "32", "--batch-size", "50",
-        "--log-every", "50", "--device", "cpu", "--steps", "1000"]          # 100 steps per epoch
+ARGS = ["--dataset", "mnist-sample", "--latent-dim", "8", "--hidden-dim", "32", "--batch-size", "40",
+        "--log-every", "50", "--device", "cpu", "--steps", "1000"]          # 4,000 digits: 100 steps per epoch
 
 
 def ganlab(*args, **kw):
