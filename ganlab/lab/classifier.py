@@ -24,7 +24,24 @@ from ganlab.lab.checkpoint import CheckpointError, load_checkpoint, save_checkpo
 from ganlab.lab.data import default_data_dir, load_dataset
 
 
-class LeNet(nn.Module):
+class DigitClassifier(nn.Module):
+    """A CNN split in two: ``features`` (the feature space the metrics use) and ``head`` (10 logits)."""
+
+    def forward(self, x):                                 # x (B, 784) in [-1, 1]
+        return self.head(self.features(x.reshape(-1, 1, 28, 28)))
+
+    @torch.no_grad()
+    def embed(self, x, batch=2000):
+        """Features (N, d) and class probabilities (N, 10), in float64."""
+        feats, probs = [], []
+        for chunk in x.split(batch):
+            f = self.features(chunk.reshape(-1, 1, 28, 28).float())
+            feats.append(f.double())
+            probs.append(torch.softmax(self.head(f), dim=1).double())
+        return torch.cat(feats), torch.cat(probs)
+
+
+class LeNet(DigitClassifier):
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(
@@ -36,21 +53,8 @@ class LeNet(nn.Module):
         )
         self.head = nn.Linear(84, 10)
 
-    def forward(self, x):                                 # x (B, 784) in [-1, 1]
-        return self.head(self.features(x.reshape(-1, 1, 28, 28)))
 
-    @torch.no_grad()
-    def embed(self, x, batch=2000):
-        """Features (N, 84) and class probabilities (N, 10), in float64."""
-        feats, probs = [], []
-        for chunk in x.split(batch):
-            f = self.features(chunk.reshape(-1, 1, 28, 28).float())
-            feats.append(f.double())
-            probs.append(torch.softmax(self.head(f), dim=1).double())
-        return torch.cat(feats), torch.cat(probs)
-
-
-class WideCNN(nn.Module):
+class WideCNN(DigitClassifier):
     def __init__(self):
         super().__init__()
         def block(c_in, c_out):                           # two 3 x 3 convolutions, then halve the side
@@ -63,9 +67,6 @@ class WideCNN(nn.Module):
             nn.Linear(32 * 7 * 7, 128), nn.BatchNorm1d(128), nn.ReLU(),   # (B, 128): the features
         )
         self.head = nn.Sequential(nn.Dropout(0.5), nn.Linear(128, 10))
-
-    forward = LeNet.forward
-    embed = LeNet.embed
 
 
 CLASSIFIERS = {"lenet": LeNet, "wide": WideCNN}

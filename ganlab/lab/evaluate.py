@@ -98,8 +98,7 @@ def held_out_scores(samples, scorer, labels=None):
     With a conditional G's ``labels``: the share read as the asked-for digit.
     """
     if "held_out" not in scorer.cache:
-        gen = torch.Generator().manual_seed(0)
-        train = scorer.train_images[torch.randperm(len(scorer.train_images), generator=gen)[:MAX_REAL]]
+        train = scorer.train_images[training_subset(scorer)]
         f_ref, _ = scorer.net.embed(scorer.test_images)
         f_train, p_train = scorer.net.embed(train)
         kid, kid_sd = kernel_distance(f_train, f_ref)
@@ -124,13 +123,17 @@ def confident(probs):
     return (probs.max(1).values >= CONFIDENT).double().mean().item()
 
 
+def training_subset(scorer):
+    """Indices of (up to ``MAX_REAL``) training digits, the same ones on every call."""
+    return torch.randperm(len(scorer.train_images), generator=torch.Generator().manual_seed(0))[:MAX_REAL]
+
+
 def real_digits(scorer):
     """The reference side of every metric, which depends on the scorer alone: the features of
     (up to 10,000 of) the training digits, and the held-out digits' own scores, the floor.
     Computed on first use and kept in ``scorer.cache``."""
     if "real" not in scorer.cache:
-        gen = torch.Generator().manual_seed(0)
-        keep = torch.randperm(len(scorer.train_images), generator=gen)[:MAX_REAL]
+        keep = training_subset(scorer)
         f_train, _ = scorer.net.embed(scorer.train_images[keep])
         f_real, p_real = scorer.net.embed(scorer.test_images)
         precision_real, recall_real = precision_recall(f_train, f_real)
@@ -200,8 +203,7 @@ def format_table(r):
     if "label_agreement" in r:
         rows.append(("classifier agrees with the asked-for digit", f"{r['label_agreement']:.3f}",
                      f"{r['classifier_accuracy']:.3f}"))
-    lines = [f"{'metric':40s} {'samples':>14s} {'real digits':>14s}", "-" * 70]
-    lines += [f"{name:40s} {a:>14s} {b:>14s}" for name, a, b in rows]
+    lines = table(rows)
     hist = "  ".join(f"{d}:{s:.0%}" for d, s in enumerate(r["digit_shares"]))
     lines += ["", f"predicted digits: {hist}"]
     if "label_agreement" in r:
@@ -233,7 +235,12 @@ def format_held_out(h):
         rows.append(("read as the asked-for digit", f"{h['label_agreement']:.3f}", f"{h['classifier_accuracy']:.3f}"))
     lines = [f"second opinion: a wide CNN ({h['classifier_accuracy']:.1%} accurate), against the "
              f"{h['n_reference']:,} held-out digits no run trained on",
-             f"{'metric':40s} {'samples':>14s} {'real digits':>14s}", "-" * 70]
-    lines += [f"{name:40s} {a:>14s} {b:>14s}" for name, a, b in rows]
+             *table(rows)]
     lines += ["('real digits' here: the training digits, scored against the held-out ones)"]
     return lines
+
+
+def table(rows):
+    """(metric, samples, real digits) rows as aligned text lines, with a header."""
+    return [f"{'metric':40s} {'samples':>14s} {'real digits':>14s}", "-" * 70,
+            *(f"{name:40s} {a:>14s} {b:>14s}" for name, a, b in rows)]
