@@ -18,6 +18,12 @@ batch-norm scale at N(1, 0.02²). D has no batch normalization here: its answer 
 then depends on that image alone, so real and fake batches can go through D together, and
 the gradient penalties stay well defined. Images enter and leave as (B, 784) rows, as
 for the MLP, so data, losses and the training step are the same.
+
+Conditional (``num_classes`` = C > 0), as the MLP's conditional GAN (``ganlab.conditional``):
+G reads $[z, \mathrm{onehot}(y)]$, C more input channels of its first transposed convolution
+(a one-hot row times a weight is a learned embedding of the digit, added to what z makes of
+the 7 × 7 maps); D reads the label by projection on its last features, the c2 · 7 · 7
+numbers its Linear layer reads: $D(x \mid y) = \psi(\phi(x)) + \langle V_y, \phi(x) \rangle$.
 """
 import torch
 
@@ -26,7 +32,7 @@ from ganlab.batchnorm import BatchNorm
 from ganlab.conv import Conv2d, ConvTranspose2d, init_normal
 from ganlab.layer import Layer
 from ganlab.linear import Linear
-from ganlab.models import Network
+from ganlab.models import Network, ProjectionDiscriminator
 
 SIDE = 28
 CHANNELS = (64, 128)            # feature maps at 14 × 14 and at 7 × 7
@@ -66,25 +72,35 @@ class DCGANGenerator(Network):
 
     The two that feed a batch norm have no bias: the batch norm's β is their bias.
     ``conv``: the layer class of the transposed convolutions (``ganlab.speed.conv_kernels``
-    has one computed by torch's kernel)."""
+    has one computed by torch's kernel). Conditional (``num_classes`` > 0): ``G(z, labels)``
+    reads ``[z, onehot(labels)]`` as latent_dim + C channels of 1 × 1."""
 
     def __init__(self, latent_dim=64, channels=CHANNELS, device=None, dtype=torch.float32, generator=None,
-                 conv=ConvTranspose2d):
+                 conv=ConvTranspose2d, num_classes=0):
         c1, c2 = channels
         kw = dict(device=device, dtype=dtype, generator=generator)
+        inputs = latent_dim + num_classes                                                        # z, then the one-hot label
         super().__init__(
-            Reshape(latent_dim, 1, 1),
-            conv(latent_dim, c2, 7, bias=False, **kw), BatchNorm(c2, **kw), ReLU(),                 # (B, c2, 7, 7)
+            Reshape(inputs, 1, 1),
+            conv(inputs, c2, 7, bias=False, **kw), BatchNorm(c2, **kw), ReLU(),                     # (B, c2, 7, 7)
             conv(c2, c1, 4, stride=2, padding=1, bias=False, **kw), BatchNorm(c1, **kw), ReLU(),    # 14×14
             conv(c1, 1, 4, stride=2, padding=1, **kw), Tanh(), Reshape(SIDE * SIDE),                # (B, 784)
         )
-        self.latent_dim = latent_dim
+        self.latent_dim, self.num_classes = latent_dim, num_classes
+        if num_classes:     # the label's channels start √latent_dim stronger (Network.scale_label_weights)
+            with torch.no_grad():
+                self.layers[1].W[latent_dim:] *= latent_dim ** 0.5     # W: (in, out, 7, 7), the label's rows last
 
 
-class DCGANDiscriminator(Network):
-    """D: images (B, 784) to logits (B, 1) through two strided convolutions (``conv``: their layer class)."""
+class DCGANDiscriminator(ProjectionDiscriminator):
+    r"""D: images (B, 784) to logits (B, 1) through two strided convolutions (``conv``: their layer class).
 
-    def __init__(self, channels=CHANNELS, slope=0.2, device=None, dtype=torch.float32, generator=None, conv=Conv2d):
+    Conditional (``num_classes`` > 0): ``D(x, labels)`` adds $\langle V_y, \phi(x) \rangle$ to its
+    logit, $\phi(x)$ the c2 · 49 features its Linear layer reads, ``V`` starting at N(0, 0.02²)
+    as every other weight of the DCGAN."""
+
+    def __init__(self, channels=CHANNELS, slope=0.2, device=None, dtype=torch.float32, generator=None, conv=Conv2d,
+                 num_classes=0):
         c1, c2 = channels
         kw = dict(device=device, dtype=dtype, generator=generator)
         super().__init__(
@@ -94,3 +110,5 @@ class DCGANDiscriminator(Network):
             Linear(c2 * 7 * 7, 1, **kw),
         )
         dcgan_init(self, generator)
+        if num_classes:     # V (C, c2·49): one direction per class in D's features
+            self.add_projection(init_normal((num_classes, c2 * 7 * 7), 0.02, 0.0, device, dtype, generator))

@@ -83,39 +83,22 @@ class Generator(Network):
         self.scale_label_weights(latent_dim)
 
 
-class Discriminator(Network):
-    r"""D: maps images (B, image_dim) to one logit each (B, 1); σ(logit) = P(real).
+class ProjectionDiscriminator(Network):
+    r"""A D that can read the label by projection: its last layer ψ reads D's features φ(x),
+    and the label meets them in $\langle V_y, \phi(x) \rangle$ (``ganlab.conditional``):
 
-    Conditional (``num_classes`` > 0): ``D(x, labels)`` judges "is x a real image of its label?",
-    with the label appended to x, or with ``projection=True`` by
-    $\psi(\phi(x)) + \langle V_y, \phi(x) \rangle$: ``V`` (C, H) holds one learned direction per
-    class, $\phi(x)$ is what the last Linear layer reads.
+    $$D(x \mid y) = \psi\bigl(\phi(x)\bigr) + \langle V_y,\ \phi(x) \rangle$$
+
+    ``V`` (C, H) holds one learned direction per class; $\phi(x)$ is what the last layer reads.
+    The MLP's D and the DCGAN's D both end in a Linear layer, so both project the same way;
+    without ``V`` (``add_projection`` not called) this is a plain ``Network``.
     """
 
-    def __init__(self, image_dim=IMAGE_DIM, hidden_dim=HIDDEN_DIM, slope=0.2, dropout=0.0,
-                 minibatch_std=False, device=None, dtype=torch.float32, generator=None,
-                 rng=None, num_classes=0, spectral_norm=False, projection=False):
-        kw = dict(device=device, dtype=dtype, generator=generator)
-        Dense = SpectralNormLinear if spectral_norm else Linear     # W / σ(W): every layer 1-Lipschitz
-        self.projection = bool(projection and num_classes)
-        label_inputs = 0 if self.projection else num_classes        # one-hot columns appended to x
-        # dropout after each hidden activation, only when asked for, so that without it
-        # the layer indices (and state_dict keys) are the classic 0, 2, 4
-        def drop():
-            return [Dropout(dropout, rng)] if dropout else []
-        super().__init__(
-            Dense(image_dim + label_inputs, hidden_dim, **kw), LeakyReLU(slope), *drop(),
-            Dense(hidden_dim, hidden_dim, **kw), LeakyReLU(slope), *drop(),
-            *([MinibatchStd()] if minibatch_std else []),
-            Dense(hidden_dim + int(minibatch_std), 1, **kw),
-        )
-        self.num_classes = label_inputs
-        self.batch_dependent = minibatch_std        # an image's answer depends on the rest of its batch
-        if self.projection:     # V (C, H): one direction per class, U(±1/√H) as a Linear layer reading H
-            features = hidden_dim + int(minibatch_std)
-            self.V = init_uniform((num_classes, features), features, device, dtype, generator).requires_grad_(True)
-        else:
-            self.scale_label_weights(image_dim)
+    projection = False
+
+    def add_projection(self, V):
+        """Read the label by projection, with ``V`` (C, H) as its starting directions."""
+        self.projection, self.V = True, V.requires_grad_(True)
 
     def forward(self, x, labels=None):
         if not self.projection:
@@ -146,3 +129,37 @@ class Discriminator(Network):
 
     def named_parameters(self):
         return super().named_parameters() | ({"embed": self.V} if self.projection else {})
+
+
+class Discriminator(ProjectionDiscriminator):
+    r"""D: maps images (B, image_dim) to one logit each (B, 1); σ(logit) = P(real).
+
+    Conditional (``num_classes`` > 0): ``D(x, labels)`` judges "is x a real image of its label?",
+    with the label appended to x, or with ``projection=True`` by
+    $\psi(\phi(x)) + \langle V_y, \phi(x) \rangle$ (``ProjectionDiscriminator``).
+    """
+
+    def __init__(self, image_dim=IMAGE_DIM, hidden_dim=HIDDEN_DIM, slope=0.2, dropout=0.0,
+                 minibatch_std=False, device=None, dtype=torch.float32, generator=None,
+                 rng=None, num_classes=0, spectral_norm=False, projection=False):
+        kw = dict(device=device, dtype=dtype, generator=generator)
+        Dense = SpectralNormLinear if spectral_norm else Linear     # W / σ(W): every layer 1-Lipschitz
+        projection = bool(projection and num_classes)
+        label_inputs = 0 if projection else num_classes             # one-hot columns appended to x
+        # dropout after each hidden activation, only when asked for, so that without it
+        # the layer indices (and state_dict keys) are the classic 0, 2, 4
+        def drop():
+            return [Dropout(dropout, rng)] if dropout else []
+        super().__init__(
+            Dense(image_dim + label_inputs, hidden_dim, **kw), LeakyReLU(slope), *drop(),
+            Dense(hidden_dim, hidden_dim, **kw), LeakyReLU(slope), *drop(),
+            *([MinibatchStd()] if minibatch_std else []),
+            Dense(hidden_dim + int(minibatch_std), 1, **kw),
+        )
+        self.num_classes = label_inputs
+        self.batch_dependent = minibatch_std        # an image's answer depends on the rest of its batch
+        if projection:          # V (C, H): one direction per class, U(±1/√H) as a Linear layer reading H
+            features = hidden_dim + int(minibatch_std)
+            self.add_projection(init_uniform((num_classes, features), features, device, dtype, generator))
+        else:
+            self.scale_label_weights(image_dim)

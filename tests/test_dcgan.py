@@ -14,34 +14,57 @@ SIZES = dict(latent_dim=LATENT, image_dim=784)
 
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_g_and_d_match_the_nn_twin_forward_and_by_hand_backward(dtype, device):
+@pytest.mark.parametrize("classes", [0, 10], ids=["plain", "conditional"])
+def test_g_and_d_match_the_nn_twin_forward_and_by_hand_backward(classes, dtype, device):
     gen = torch.Generator().manual_seed(0)
-    G = DCGANGenerator(latent_dim=LATENT, device=device, dtype=dtype, generator=gen)
-    D = DCGANDiscriminator(device=device, dtype=dtype, generator=gen)
-    G_twin, D_twin = twin_dcgan_generator(LATENT).to(device, dtype), twin_dcgan_discriminator().to(device, dtype)
+    G = DCGANGenerator(latent_dim=LATENT, device=device, dtype=dtype, generator=gen, num_classes=classes)
+    D = DCGANDiscriminator(device=device, dtype=dtype, generator=gen, num_classes=classes)
+    G_twin = twin_dcgan_generator(LATENT, num_classes=classes).to(device, dtype)
+    D_twin = twin_dcgan_discriminator(num_classes=classes).to(device, dtype)
     G_twin.load_state_dict(G.state_dict())
     D_twin.load_state_dict(D.state_dict())
     z = torch.randn(6, LATENT, generator=gen).to(device, dtype)
-    x = G(z)
-    x_twin = G_twin(z)
+    y = torch.tensor([0, 7, 3, 7, 9, 1], device=device) if classes else None
+    x = G(z, y)
+    x_twin = G_twin(z, y)
     assert x.shape == (6, 784)
     assert_close(x, x_twin, dtype, scale=10)
-    logits = D(x.detach())
-    assert_close(torch.sigmoid(logits), D_twin(x_twin.detach()), dtype, scale=10)
+    logits = D(x.detach(), y)
+    assert_close(torch.sigmoid(logits), D_twin(x_twin.detach(), y), dtype, scale=10)
 
     # backward by hand, from a loss on D's logit, through D into G, against autograd on the twin
     g = torch.randn(6, 1, generator=gen).to(device, dtype)
-    twin_logits = D_twin[:-1](x_twin)                       # the twin without its Sigmoid
+    twin_logits = D_twin.logit(x_twin, y)                   # the twin without its Sigmoid
     twin_logits.backward(g)
     with torch.no_grad():
         grad_x = D.backward(g)
         G.backward(grad_x, input_grad=False)
     for ours, theirs in ((G, G_twin), (D, D_twin)):
-        for (name, p), q in zip(ours.named_parameters().items(), theirs.parameters()):
-            assert_close(p.grad, q.grad, dtype, scale=100), name
+        twin_params = dict(theirs.named_parameters())
+        assert set(ours.named_parameters()) == set(twin_params)     # the projection's V is "embed" in both
+        for name, p in ours.named_parameters().items():
+            assert_close(p.grad, twin_params[name].grad, dtype, scale=100), name
     for name, buffer in G.buffers().items():                 # batch norm's running statistics
         assert_close(buffer.to(dtype) if buffer.is_floating_point() else buffer,
                      G_twin.state_dict()[name], dtype, scale=10)
+
+
+def test_the_digit_changes_what_a_conditional_dcgan_draws_and_starts_as_strong_as_z():
+    G = DCGANGenerator(latent_dim=LATENT, generator=torch.Generator().manual_seed(1), num_classes=10)
+    W = G.layers[1].W.detach()                               # (8 + 10, 128, 7, 7): z's rows, then the label's
+    assert W.shape[0] == LATENT + 10
+    assert W[LATENT:].std() / W[:LATENT].std() == pytest.approx(LATENT ** 0.5, rel=0.05)
+    G.eval()
+    with torch.no_grad():
+        images = G(torch.randn(1, LATENT).repeat(10, 1), torch.arange(10))    # one noise vector, ten digits
+    assert torch.cdist(images, images).fill_diagonal_(1).min() > 1e-3
+    with pytest.raises(ValueError, match="needs the class labels"):
+        G(torch.randn(2, LATENT))
+    D = DCGANDiscriminator(generator=torch.Generator().manual_seed(2), num_classes=10)
+    assert D.V.shape == (10, 128 * 7 * 7) and D.V.std().item() == pytest.approx(0.02, rel=0.05)
+    x = torch.rand(1, 784).repeat(10, 1)
+    with torch.no_grad():                                    # one image, ten labels: ten verdicts
+        assert D(x, torch.arange(10)).unique().numel() == 10
 
 
 def dcgan_twins(dtype, device, manual, **recipe):
@@ -57,7 +80,9 @@ def dcgan_twins(dtype, device, manual, **recipe):
 
 
 RECIPES = {"classic": dict(stable_loss=False, betas=(0.9, 0.999), lr=2e-4),
-           "smoothed+ema": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, real_label=0.9, ema=0.99)}
+           "smoothed+ema": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, real_label=0.9, ema=0.99),
+           "conditional": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, ema=0.99, num_classes=10,
+                               mismatch_weight=0.1)}
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -90,6 +115,8 @@ def test_samples_are_drawn_with_the_running_statistics():
 
 def test_the_dcgan_refuses_what_it_does_not_have():
     with pytest.raises(ValueError, match="--arch dcgan takes none of"):
-        gan_of(arch="dcgan", num_classes=10)
+        gan_of(arch="dcgan", dropout=0.5)
+    with pytest.raises(ValueError, match="reads the digit by projection on D's features: drop --no-projection"):
+        gan_of(arch="dcgan", num_classes=10, projection=False)
     with pytest.raises(ValueError, match="unknown arch 'dcgann': choose one of mlp, dcgan"):
         gan_of(arch="dcgann")               # a misspelt name never falls through to the MLP

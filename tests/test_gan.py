@@ -85,6 +85,8 @@ RECIPES = {
     "smoothed+ema": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, real_label=0.9, ema=0.99),
     "saturating": dict(stable_loss=True, g_loss="saturating", lr=1e-3),
     "conditional": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, ema=0.99, num_classes=10),
+    "conditional, projection": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, num_classes=10, projection=True,
+                                    mismatch_weight=0.1),
 }
 
 

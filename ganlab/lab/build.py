@@ -58,12 +58,12 @@ def mlp_discriminator(cfg, rng=None, **kw):
 
 def dcgan_generator(cfg, **kw):          # hidden_dim / 4 and / 2 feature maps
     return DCGANGenerator(latent_dim=cfg.latent_dim, channels=dcgan_channels(cfg.hidden_dim),
-                          conv=speed_parts(cfg)["conv_transpose"], **kw)
+                          conv=speed_parts(cfg)["conv_transpose"], num_classes=cfg.num_classes, **kw)
 
 
-def dcgan_discriminator(cfg, rng=None, **kw):
+def dcgan_discriminator(cfg, rng=None, **kw):           # conditional: by projection (validate)
     return DCGANDiscriminator(channels=dcgan_channels(cfg.hidden_dim), slope=cfg.slope,
-                              conv=speed_parts(cfg)["conv"], **kw)
+                              conv=speed_parts(cfg)["conv"], num_classes=cfg.num_classes, **kw)
 
 
 # name -> (G's builder, D's builder)

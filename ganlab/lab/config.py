@@ -105,8 +105,9 @@ FOLLOWS = [
     # measured: with the label appended to x, spectral norm made the conditional GAN worse (FID 54
     # against 29 at 5,000 steps, docs/theory/conditional.md); the projection D keeps it
     (lambda cfg: cfg.conditional and not cfg.projection, "--conditional --no-projection", dict(spectral_norm=False)),
-    # a DCGAN's G is refereed by batch normalization instead: D's dropout and spectral norm are off
-    (lambda cfg: cfg.arch == "dcgan", "--arch dcgan", dict(dropout=0.0, spectral_norm=False)),
+    # a DCGAN's G is refereed by batch normalization instead: D's dropout and spectral norm are off;
+    # its conditional D reads the digit by projection (an image has no columns to append a label to)
+    (lambda cfg: cfg.arch == "dcgan", "--arch dcgan", dict(dropout=0.0, spectral_norm=False, projection=True)),
     # the DCGAN's best measured recipe: R1 on D, lazily (FID 5.5 ± 0.2 against 9.0 ± 1.2 without,
     # 3 seeds, docs/theory/convolution.md), and the convolutions through torch's kernels (tested
     # equal, twice as fast a step); the classic recipe keeps unfold + matmul, as the lessons build it
@@ -184,10 +185,11 @@ def validate(cfg):
         (cfg.loss == "bce" or (cfg.real_label == 1.0 and cfg.g_loss == "non_saturating"),
          f"--real-label and --g-loss are the BCE game's: --loss {cfg.loss} has targets of its own"),
         (cfg.r1_every >= 1, "--r1-every must be at least 1"),
-        (cfg.arch != "dcgan" or not (cfg.conditional or cfg.dropout or cfg.minibatch_std or cfg.spectral_norm
+        (cfg.arch != "dcgan" or not (cfg.dropout or cfg.minibatch_std or cfg.spectral_norm
                                      or cfg.compile or cfg.diagnostics or cfg.image_dim != 784),
-         "--arch dcgan takes none of --conditional, --dropout, --minibatch-std, --spectral-norm, --compile, "
-         "--diagnostics"),
+         "--arch dcgan takes none of --dropout, --minibatch-std, --spectral-norm, --compile, --diagnostics"),
+        (cfg.arch != "dcgan" or not cfg.conditional or cfg.projection,
+         "--arch dcgan --conditional reads the digit by projection on D's features: drop --no-projection"),
         (cfg.backend != "manual" or not penalty,
          "R1 and the gradient penalty need second derivatives, which the manual backend does not "
          f"write by hand: use --backend autograd, or train without them ({way_out_of_penalty(cfg)})"),
@@ -223,6 +225,6 @@ def twin_refuses(cfg):
     """The options of ``cfg`` that the nn twin (the classic GAN in torch.nn) does not do."""
     refused = {"--loss": cfg.loss != "bce", "--stable-loss": cfg.stable_loss, "--translation": cfg.translation,
                "--cutout": cfg.cutout, "--r1": cfg.r1, "--r1-every": cfg.r1_every != 1, "--gp": cfg.gp,
-               "--spectral-norm": cfg.spectral_norm, "--projection": cfg.conditional and cfg.projection,
+               "--spectral-norm": cfg.spectral_norm,
                "--minibatch-std": cfg.minibatch_std, "--compile": cfg.compile, "--diagnostics": cfg.diagnostics}
     return [name for name, used in refused.items() if used]

@@ -14,20 +14,45 @@ from torch import nn
 
 
 class LabelledSequential(nn.Sequential):
-    """``nn.Sequential`` that, for a conditional GAN, first appends ``F.one_hot(labels)``."""
+    """``nn.Sequential`` that, for a conditional GAN, reads the labels too: ``F.one_hot(labels)``
+    appended to its input, or, with ``projection``, a D whose last ``nn.Linear`` (before its
+    Sigmoid) gets ``(embed[y] * h).sum(1)`` added, h being what that Linear reads."""
 
-    def __init__(self, *modules, num_classes=0):
+    def __init__(self, *modules, num_classes=0, projection=False):
         super().__init__(*modules)
-        self.num_classes = num_classes
-        if num_classes:     # the label columns start sqrt(n) larger, as in ganlab.models
-            first = self[0]
-            with torch.no_grad():
-                first.weight[:, -num_classes:] *= (first.in_features - num_classes) ** 0.5
+        self.num_classes = 0 if projection else num_classes         # one-hot columns appended to the input
+        self.projection = bool(projection and num_classes)
+        if self.projection:                                         # V: (C, H), state_dict key "embed"
+            self.embed = nn.Parameter(torch.empty(num_classes, self[-2].in_features))
+            bound = 1 / self[-2].in_features ** 0.5                 # as an nn.Linear reading H
+            nn.init.uniform_(self.embed, -bound, bound)
+        elif num_classes:
+            self.scale_label_weights()
+
+    def scale_label_weights(self):
+        """The label's input columns start sqrt(n) larger, n the other inputs, as in ganlab.models."""
+        first = next(m for m in self if hasattr(m, "weight"))
+        with torch.no_grad():
+            if isinstance(first, nn.ConvTranspose2d):               # weight (in, out, k, k): label rows last
+                first.weight[-self.num_classes:] *= (first.in_channels - self.num_classes) ** 0.5
+            else:                                                   # weight (out, in): label columns last
+                first.weight[:, -self.num_classes:] *= (first.in_features - self.num_classes) ** 0.5
 
     def forward(self, x, labels=None):
-        if self.num_classes:
-            x = torch.cat([x, F.one_hot(labels, self.num_classes).to(x.dtype)], dim=1)
-        return super().forward(x)
+        if self.projection:
+            return self[-1](self.logit(x, labels))                  # the Sigmoid of the projected logit
+        return super().forward(self.with_labels(x, labels))
+
+    def logit(self, x, labels=None):
+        """A D's answer before its Sigmoid; with projection, last(h) + <embed[y], h>."""
+        if not self.projection:
+            return self[:-1](self.with_labels(x, labels))
+        h = self[:-2](x)                                            # what the last Linear reads
+        return self[-2](h) + (F.embedding(labels, self.embed) * h).sum(1, keepdim=True)
+
+    def with_labels(self, x, labels):
+        """``[x, one_hot(labels)]`` when the labels are appended, else x."""
+        return torch.cat([x, F.one_hot(labels, self.num_classes).to(x.dtype)], dim=1) if self.num_classes else x
 
 
 def twin_generator(latent_dim=64, hidden_dim=256, image_dim=784, num_classes=0):
@@ -39,38 +64,45 @@ def twin_generator(latent_dim=64, hidden_dim=256, image_dim=784, num_classes=0):
     )
 
 
-def twin_discriminator(image_dim=784, hidden_dim=256, slope=0.2, dropout=0.0, num_classes=0):
+def twin_discriminator(image_dim=784, hidden_dim=256, slope=0.2, dropout=0.0, num_classes=0, projection=False):
     drop = (lambda: [nn.Dropout(dropout)]) if dropout else (lambda: [])
+    label_inputs = 0 if projection else num_classes
     return LabelledSequential(
-        nn.Linear(image_dim + num_classes, hidden_dim), nn.LeakyReLU(slope), *drop(),
+        nn.Linear(image_dim + label_inputs, hidden_dim), nn.LeakyReLU(slope), *drop(),
         nn.Linear(hidden_dim, hidden_dim), nn.LeakyReLU(slope), *drop(),
         nn.Linear(hidden_dim, 1), nn.Sigmoid(),
-        num_classes=num_classes,
+        num_classes=num_classes, projection=projection,
     )
 
 
-def twin_dcgan_generator(latent_dim=64, channels=(64, 128)):
+def twin_dcgan_generator(latent_dim=64, channels=(64, 128), num_classes=0):
     c1, c2 = channels
-    return dcgan_init(LabelledSequential(
-        nn.Unflatten(1, (latent_dim, 1, 1)),
-        nn.ConvTranspose2d(latent_dim, c2, 7, bias=False), nn.BatchNorm2d(c2), nn.ReLU(),
+    G = dcgan_init(LabelledSequential(
+        nn.Unflatten(1, (latent_dim + num_classes, 1, 1)),
+        nn.ConvTranspose2d(latent_dim + num_classes, c2, 7, bias=False), nn.BatchNorm2d(c2), nn.ReLU(),
         nn.ConvTranspose2d(c2, c1, 4, 2, 1, bias=False), nn.BatchNorm2d(c1), nn.ReLU(),
         nn.ConvTranspose2d(c1, 1, 4, 2, 1), nn.Tanh(), nn.Flatten(),
     ))
+    G.num_classes = num_classes
+    if num_classes:
+        G.scale_label_weights()
+    return G
 
 
-def twin_dcgan_discriminator(slope=0.2, channels=(64, 128)):
-    c1, c2 = channels
+def twin_dcgan_discriminator(slope=0.2, channels=(64, 128), num_classes=0):
+    c1, c2 = channels                   # conditional: always by projection, as ganlab.dcgan
     return dcgan_init(LabelledSequential(
         nn.Unflatten(1, (1, 28, 28)),
         nn.Conv2d(1, c1, 4, 2, 1), nn.LeakyReLU(slope),
         nn.Conv2d(c1, c2, 4, 2, 1), nn.LeakyReLU(slope), nn.Flatten(),
         nn.Linear(c2 * 7 * 7, 1), nn.Sigmoid(),
+        num_classes=num_classes, projection=True,
     ))
 
 
 def dcgan_init(net):
-    """The DCGAN paper's initialization: weights N(0, 0.02²), batch-norm scales N(1, 0.02²), biases 0."""
+    """The DCGAN paper's initialization: weights N(0, 0.02²), batch-norm scales N(1, 0.02²), biases 0;
+    a projection D's class directions N(0, 0.02²) too."""
     for module in net.modules():
         if isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
             nn.init.normal_(module.weight, 0.0, 0.02)
@@ -79,6 +111,8 @@ def dcgan_init(net):
         elif isinstance(module, nn.BatchNorm1d | nn.BatchNorm2d):
             nn.init.normal_(module.weight, 1.0, 0.02)
             nn.init.zeros_(module.bias)
+    if getattr(net, "projection", False):
+        nn.init.normal_(net.embed, 0.0, 0.02)
     return net
 
 
@@ -87,15 +121,16 @@ class TwinGAN:
 
     def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2, lr=2e-4, lr_d=None, lr_g=None,
                  betas=(0.9, 0.999), real_label=1.0, g_loss="non_saturating", ema=0.0, dropout=0.0,
-                 num_classes=0, mismatch_weight=0.5, device=None, dtype=torch.float32, arch="mlp"):
+                 num_classes=0, projection=False, mismatch_weight=0.5, device=None, dtype=torch.float32, arch="mlp"):
         self.num_classes = num_classes
         if arch == "dcgan":                     # hidden_dim / 4 and / 2 feature maps, as ganlab.dcgan
             channels = (hidden_dim // 4, hidden_dim // 2)
-            self.G = twin_dcgan_generator(latent_dim, channels).to(device, dtype)
-            self.D = twin_dcgan_discriminator(slope, channels).to(device, dtype)
+            self.G = twin_dcgan_generator(latent_dim, channels, num_classes).to(device, dtype)
+            self.D = twin_dcgan_discriminator(slope, channels, num_classes).to(device, dtype)
         else:
             self.G = twin_generator(latent_dim, hidden_dim, image_dim, num_classes).to(device, dtype)
-            self.D = twin_discriminator(image_dim, hidden_dim, slope, dropout, num_classes).to(device, dtype)
+            self.D = twin_discriminator(image_dim, hidden_dim, slope, dropout, num_classes,
+                                        projection).to(device, dtype)
         self.criterion = nn.BCELoss()
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr_g or lr, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr_d or lr, betas=betas)
@@ -150,7 +185,7 @@ class TwinGAN:
 
 # The Config fields the twin reads; every other setting of the model it refuses (config.validate)
 TWIN_FIELDS = ("latent_dim", "hidden_dim", "image_dim", "slope", "lr", "lr_d", "lr_g", "beta1", "beta2",
-               "real_label", "g_loss", "ema", "dropout", "mismatch_weight", "arch")
+               "real_label", "g_loss", "ema", "dropout", "projection", "mismatch_weight", "arch")
 
 
 def twin_from_config(cfg, device=None, dtype=torch.float32):

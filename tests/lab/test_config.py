@@ -68,11 +68,17 @@ def test_configs_saved_before_projection_load_as_they_were_trained():
     assert not cfg.projection
 
 
-def test_the_nn_twin_refuses_the_projection_in_one_line_and_takes_the_appended_label():
-    cfg = make_config(conditional=True, backend="nn", stable_loss=False, spectral_norm=False)
-    with pytest.raises(ValueError, match="--backend nn does not do --projection"):
-        validate(cfg)
+def test_the_nn_twin_takes_the_projection_and_the_appended_label_but_not_spectral_norm():
+    validate(make_config(conditional=True, backend="nn", stable_loss=False, spectral_norm=False))
     validate(make_config(conditional=True, backend="nn", stable_loss=False, spectral_norm=False, projection=False))
+    with pytest.raises(ValueError, match="--backend nn does not do --spectral-norm"):
+        validate(make_config(conditional=True, backend="nn", stable_loss=False))
+
+
+def test_a_conditional_dcgan_reads_the_digit_by_projection_even_in_the_classic_recipe():
+    assert make_config("classic", arch="dcgan", conditional=True).projection
+    with pytest.raises(ValueError, match="drop --no-projection"):
+        validate(make_config(arch="dcgan", conditional=True, projection=False))
 
 
 @pytest.mark.parametrize("loss", ["lsgan", "hinge", "wgan-gp"])

@@ -156,6 +156,6 @@ def test_fast_conv_is_refused_where_there_is_no_dcgan_of_ganlab_to_speed_up():
 
 def test_a_dcgan_refuses_what_it_does_not_have():
     from ganlab.lab.config import validate
-    for option in ("conditional", "compile", "diagnostics"):
+    for option in ("minibatch_std", "compile", "diagnostics"):
         with pytest.raises(ValueError, match="--arch dcgan takes none of"):
             validate(make_config(arch="dcgan", **{option: True}))
