@@ -161,7 +161,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                 _check_finite(sums, step)                    # never save a diverged model
                 grid = _epoch_grid(model, fixed_z, fixed_y, out, step // steps_per_epoch)
                 board and board.grid(grid_image(grid, GRID_COLUMNS), step)
-                watchdog.check_samples(grid, step)
+                watchdog.check_samples(grid, step, labels=fixed_y)
                 save_checkpoint(snapshot(), out / "checkpoint.pt")
                 board and board.flush()
     if bar:
@@ -188,7 +188,7 @@ def _diagnostics(cfg, model, images, labels, device, dtype):
 
 def _remedy(cfg):
     """What to suggest when D memorizes the data: the first of the cures this run lacks."""
-    if not cfg.spectral_norm:
+    if not cfg.spectral_norm and cfg.arch != "dcgan":          # the DCGAN takes no spectral norm
         return "--spectral-norm (or --r1 1)"
     if not cfg.r1:
         return "--r1 1"

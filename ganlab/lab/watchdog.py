@@ -9,6 +9,8 @@
 - **Mode collapse**: the digit classifier (when one is cached) sees only a few digits
   among samples from fixed noise, once G has had ``warmup_steps`` to learn (before that
   its samples are blobs, which the classifier reads as one or two digits).
+- **The label is ignored** (a conditional G): the classifier reads the digit each row of the
+  grid asked for in fewer than half of its samples, after the warm-up.
 - NaN or infinite losses stop the run outright (see ``ganlab.lab.train``).
 """
 import torch
@@ -53,11 +55,17 @@ class Watchdog:
                            f"D has likely memorized the data. Keep D smooth: {self.remedy}", "d-wins")
 
     @torch.no_grad()
-    def check_samples(self, images, step=None, min_digits=5):
-        """Classify samples drawn from fixed noise at ``step``; warn when few digits appear."""
+    def check_samples(self, images, step=None, min_digits=5, labels=None, min_agreement=0.5):
+        """Classify samples drawn from fixed noise at ``step``; warn when few digits appear, and,
+        given the ``labels`` a conditional G was asked for, when it draws them too rarely."""
         if self.classifier is None or (step is not None and step < self.warmup_steps):
             return None
         predicted = self.classifier(images.float().cpu()).argmax(1)
+        if labels is not None:
+            agreement = (predicted == labels.cpu()).double().mean().item()
+            if agreement < min_agreement:
+                self._warn("label-ignored", f"G ignores the digit it is asked for: only {agreement:.0%} of the grid "
+                           "is read as its row's digit", "label-ignored")
         shares = torch.bincount(predicted, minlength=10).double() / len(predicted)
         covered = int((shares >= 0.025).sum())
         if covered < min_digits:

@@ -5,6 +5,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from ganlab.lab.checkpoint import load_checkpoint
 from ganlab.lab.cli import main
 from parity import needs_compiler
 
@@ -189,6 +190,17 @@ def test_evaluate_refuses_images_that_are_not_finite_in_one_line(tmp_path):
     torch.save(images, tmp_path / "x.pt")
     assert_one_line_error(run("evaluate", tmp_path / "x.pt", "--n", 100, "--dataset", "mnist-sample"),
                           "1 of 156,800 pixel values are not finite")
+
+
+def test_a_conditional_dcgan_trains_and_draws_the_asked_for_digit_from_its_checkpoint(synthetic_data, tmp_path):
+    out = tmp_path / "cdcgan"
+    assert run("train", "--arch", "dcgan", "--conditional", "--steps", 10, "--out", out, *TINY).exit_code == 0
+    ckpt = load_checkpoint(out / "checkpoint.pt")
+    assert ckpt["model"]["D"]["embed"].shape == (10, 8 * 7 * 7)          # V: one direction per digit
+    assert run("sample", out / "checkpoint.pt", "--digit", 3, "--n", 4, "--out", tmp_path / "threes.pt").exit_code == 0
+    assert run("sample", out / "checkpoint.pt", "--digit", 5, "--n", 4, "--out", tmp_path / "fives.pt").exit_code == 0
+    threes, fives = torch.load(tmp_path / "threes.pt"), torch.load(tmp_path / "fives.pt")
+    assert threes.shape == (4, 1, 28, 28) and (threes - fives).abs().max() > 1e-3    # same noise, another digit
 
 
 def test_digit_errors(trained, trained_conditional):

@@ -63,13 +63,13 @@ def test_the_loop_reads_numbers_back_per_log_line_not_per_step(synthetic_data, t
     assert few and len(more) == len(few)
 
 
-@pytest.mark.parametrize("backend,recipe,conditional", [("autograd", "ganlab", False), ("manual", "ganlab", False),
-                                                        ("nn", "classic", False), ("manual", "ganlab", True),
-                                                        ("nn", "classic", True)])
+@pytest.mark.parametrize("backend,recipe,conditional,arch", [
+    ("autograd", "ganlab", False, "mlp"), ("manual", "ganlab", False, "mlp"), ("nn", "classic", False, "mlp"),
+    ("manual", "ganlab", True, "mlp"), ("nn", "classic", True, "mlp"), ("autograd", "ganlab", True, "dcgan")])
 def test_interrupted_and_resumed_run_ends_with_the_same_weights(synthetic_data, tiny, tmp_path, backend, recipe,
-                                                                 conditional):
+                                                                 conditional, arch):
     def cfg(steps):
-        return make_config(recipe, steps=steps, backend=backend, conditional=conditional, **tiny)
+        return make_config(recipe, steps=steps, backend=backend, conditional=conditional, arch=arch, **tiny)
     train(cfg(40), tmp_path / "whole", log=lambda s: None)
     # stop mid-epoch at step 23, then continue to 40
     train(cfg(23), tmp_path / "split", log=lambda s: None)

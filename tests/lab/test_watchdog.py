@@ -67,3 +67,16 @@ def test_raw_scores_of_other_losses_are_not_read_as_probabilities():
     for _ in range(5):
         dog.check_history(point(3.0, -3.0))
     assert said == []
+
+
+def test_a_conditional_g_that_ignores_its_label_is_named_and_one_that_listens_is_not():
+    scorer = load_scorer("mnist-sample", log=lambda s: None)
+    images = scorer.test_images[:200]
+    read = scorer.net(images).argmax(1)                         # what the classifier reads in each
+    said = []
+    dog = Watchdog(classifier=scorer.net, log=said.append)
+    dog.check_samples(images, labels=read)                      # drawn as asked: no warning
+    assert said == []
+    dog.check_samples(images, labels=(read + 1) % 10)           # every one drawn as another digit
+    assert len(said) == 1 and "ignores the digit it is asked for: only 0%" in said[0]
+    assert "#label-ignored" in said[0]
