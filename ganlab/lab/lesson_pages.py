@@ -5,7 +5,7 @@ highlighted, and under each cell what it printed (the checks against torch among
 the figures it drew. The outputs come from running the lesson itself, in its default
 mode, in a real Jupyter kernel (``nbclient``): never from pasted text.
 
-Running all 21 lessons costs minutes, so an executed notebook is kept in a cache folder,
+Running all 22 lessons costs minutes, so an executed notebook is kept in a cache folder,
 named by the hash of the lesson file and of ganlab's version: a lesson runs again only
 when its file (or ganlab's version) changes. Unexecuted, a page shows the code alone.
 

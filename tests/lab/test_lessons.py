@@ -17,7 +17,8 @@ EXPECTED_FIGURES = {1: {"batch.png", "pixel_histogram.png"}, 2: {"init_weights.p
                     9: {"optimizers_in_a_valley.png"}, 10: {"training_loop.png"},
                     11: {"toy_gan.png", "one_round_slow.png"}, 12: {"interpolation.png", "diagnostics.png"}, 13: {"what_is_scored.png", "what_fid_misses.png", "truncation.png"},
                     14: {"working_gan.png", "failure_modes.png"}, 15: {"digits_by_row_appended.png", "digits_by_row_projected.png"}, 16: {"gradient_through_d.png"}, 17: {"game_trajectories.png"},
-                    21: {"spectral_norm.png", "losses_on_logits.png", "what_d_sees.png"}}
+                    21: {"spectral_norm.png", "losses_on_logits.png", "what_d_sees.png"},
+                    22: {"conditional_dcgan_and_mlp.png"}}
 
 
 def test_lessons_are_numbered_from_one_without_gaps():
