@@ -81,14 +81,14 @@ def evaluate_images(samples, scorer, labels=None, per_class=False, second=None):
         **(label_agreement(p_fake, labels) if labels is not None else {}),
         **({"per_digit": per_digit(f_train, train_labels.cpu(), f_fake, p_fake, labels, f_real, scorer.test_labels.cpu())}
            if per_class else {}),
-        **({"held_out": held_out_scores(samples, second, labels)} if second is not None else {}),
+        **({"held_out": held_out_scores(samples, second, labels, per_class)} if second is not None else {}),
     }
 
 
 CONFIDENT = 0.9            # a digit is "confidently read" when the classifier gives it this probability
 
 
-def held_out_scores(samples, scorer, labels=None):
+def held_out_scores(samples, scorer, labels=None, per_class=False):
     """Scores in ``scorer``'s features against the held-out digits, which no GAN trained on.
 
     Beside each, the floor: the training digits scored the same way (real digits a GAN could
@@ -96,15 +96,18 @@ def held_out_scores(samples, scorer, labels=None):
     the sample 1,000), and FID's bias grows as that number falls; KID has none.
     ``confident``: the share of images read as some digit with probability >= ``CONFIDENT``.
     With a conditional G's ``labels``: the share read as the asked-for digit.
+    ``per_class``: also FID, KID and recall within each digit against that digit's held-out
+    images (``per_digit``; the sample has 100 of each, where only KID is unbiased).
     """
     if "held_out" not in scorer.cache:
-        train = scorer.train_images[training_subset(scorer)]
+        keep = training_subset(scorer)
         f_ref, _ = scorer.net.embed(scorer.test_images)
-        f_train, p_train = scorer.net.embed(train)
+        f_train, p_train = scorer.net.embed(scorer.train_images[keep])
         kid, kid_sd = kernel_distance(f_train, f_ref)
         precision, recall = precision_recall(f_ref, f_train)
         scorer.cache["held_out"] = {
-            "f_ref": f_ref, "n_reference": len(f_ref), "classifier_accuracy": scorer.accuracy,
+            "f_ref": f_ref, "f_train": f_train, "train_labels": scorer.train_labels[keep].cpu(),
+            "n_reference": len(f_ref), "classifier_accuracy": scorer.accuracy,
             "fid_real": frechet_distance(f_train, f_ref), "kid_real": kid, "kid_real_sd": kid_sd,
             "confident_real": confident(p_train), "precision_real": precision, "recall_real": recall,
         }
@@ -112,10 +115,13 @@ def held_out_scores(samples, scorer, labels=None):
     f_fake, p_fake = scorer.net.embed(samples)
     kid, kid_sd = kernel_distance(f_fake, real["f_ref"])
     precision, recall = precision_recall(real["f_ref"], f_fake)
-    return {**{k: v for k, v in real.items() if k != "f_ref"},
+    return {**{k: v for k, v in real.items() if k not in ("f_ref", "f_train", "train_labels")},
             "fid": frechet_distance(f_fake, real["f_ref"]), "kid": kid, "kid_sd": kid_sd,
             "confident": confident(p_fake), "precision": precision, "recall": recall,
-            **({"label_agreement": label_agreement(p_fake, labels)["label_agreement"]} if labels is not None else {})}
+            **({"label_agreement": label_agreement(p_fake, labels)["label_agreement"]} if labels is not None else {}),
+            # within each digit: the held-out digits are the reference, the training digits the floor
+            **({"per_digit": per_digit(real["f_ref"], scorer.test_labels.cpu(), f_fake, p_fake, labels,
+                                       real["f_train"], real["train_labels"])} if per_class else {})}
 
 
 def confident(probs):
@@ -152,24 +158,25 @@ def real_digits(scorer):
 
 
 def per_digit(f_train, train_labels, f_fake, p_fake, labels, f_real, real_labels, min_samples=10):
-    """FID and recall within each digit: is there variety *inside* a class, or one image per class?
+    """FID, KID and recall within each digit: is there variety *inside* a class, or one image per class?
 
     Samples are grouped by the digit a conditional G was asked for (``labels``), else by the
-    digit the classifier reads; each group is compared with the training digits of that
-    class. Held-out real digits, grouped by their labels, give the floor beside each number.
+    digit the classifier reads; each group is compared with the reference digits of that
+    class (``f_train``, ``train_labels``). The other real digits (``f_real``, ``real_labels``),
+    grouped by their labels and scored the same way, give the floor beside each number.
     A digit with fewer than ``min_samples`` samples gets None.
     """
     groups = labels.cpu() if labels is not None else p_fake.argmax(1)
     rows = []
     for d in range(10):
         real_d, fake_d, held_d = f_train[train_labels == d], f_fake[groups == d], f_real[real_labels == d]
+        floor = {"fid_real": frechet_distance(held_d, real_d), "kid_real": kernel_distance(held_d, real_d)[0],
+                 "recall_real": precision_recall(real_d, held_d)[1]}
         if len(fake_d) < min_samples:
-            rows.append({"digit": d, "n": len(fake_d), "fid": None, "recall": None,
-                         "fid_real": frechet_distance(held_d, real_d), "recall_real": precision_recall(real_d, held_d)[1]})
+            rows.append({"digit": d, "n": len(fake_d), "fid": None, "kid": None, "recall": None, **floor})
             continue
         rows.append({"digit": d, "n": len(fake_d), "fid": frechet_distance(fake_d, real_d),
-                     "recall": precision_recall(real_d, fake_d)[1],
-                     "fid_real": frechet_distance(held_d, real_d), "recall_real": precision_recall(real_d, held_d)[1]})
+                     "kid": kernel_distance(fake_d, real_d)[0], "recall": precision_recall(real_d, fake_d)[1], **floor})
     return rows
 
 
@@ -210,12 +217,8 @@ def format_table(r):
         per_digit = "  ".join(f"{d}:{a:.0%}" for d, a in enumerate(r["label_agreement_per_digit"]))
         lines += [f"agreement by asked-for digit: {per_digit}"]
     if "per_digit" in r:
-        lines += ["", f"{'digit':>5s} {'samples':>8s} {'FID':>8s} {'real':>6s} {'recall':>7s} {'real':>6s}"]
-        for row in r["per_digit"]:
-            fid = "-" if row["fid"] is None else f"{row['fid']:.2f}"
-            recall = "-" if row["recall"] is None else f"{row['recall']:.3f}"
-            lines += [f"{row['digit']:>5d} {row['n']:>8d} {fid:>8s} {row['fid_real']:>6.2f} {recall:>7s} {row['recall_real']:>6.3f}"]
-        lines += ["(within each digit: FID and recall against that digit's training images; 'real': held-out digits)"]
+        lines += [""] + digit_rows(r["per_digit"])
+        lines += ["(within each digit: against that digit's training images; 'real': held-out digits)"]
     lines += [f"{r['n']} samples; classifier accuracy on held-out digits {r['classifier_accuracy']:.1%}"]
     if "held_out" in r:
         lines += [""] + format_held_out(r["held_out"])
@@ -237,6 +240,21 @@ def format_held_out(h):
              f"{h['n_reference']:,} held-out digits no run trained on",
              *table(rows)]
     lines += ["('real digits' here: the training digits, scored against the held-out ones)"]
+    if "per_digit" in h:
+        lines += [""] + digit_rows(h["per_digit"])
+        lines += ["(within each digit: against that digit's held-out images; 'real': its training images)"]
+    return lines
+
+
+def digit_rows(rows):
+    """The per-digit table: samples, FID, KID and recall, each beside its real-digit floor."""
+    def show(value, spec):
+        return "-" if value is None else format(value, spec)
+    lines = [f"{'digit':>5s} {'samples':>8s} {'FID':>8s} {'real':>6s} {'KID':>7s} {'real':>6s} {'recall':>7s} {'real':>6s}"]
+    for row in rows:
+        lines += [f"{row['digit']:>5d} {row['n']:>8d} {show(row['fid'], '.2f'):>8s} {row['fid_real']:>6.2f} "
+                  f"{show(row['kid'], '.3g'):>7s} {row['kid_real']:>6.3g} {show(row['recall'], '.3f'):>7s} "
+                  f"{row['recall_real']:>6.3f}"]
     return lines
 
 

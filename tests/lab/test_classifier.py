@@ -73,3 +73,14 @@ def test_held_out_scores_of_the_held_out_digits_themselves(wide):
     assert same["precision"] == same["recall"] == 1.0
     assert same["label_agreement"] == pytest.approx(wide.accuracy)
     assert same["n_reference"] == 1000 and same["fid_real"] < 2
+
+
+def test_held_out_scores_within_each_digit_against_that_digits_held_out_images(wide):
+    same = held_out_scores(wide.test_images, wide, wide.test_labels, per_class=True)["per_digit"]
+    assert sum(row["n"] for row in same) == 1000 and min(row["n"] for row in same) >= 80   # about 100 of each
+    for row in same:                                                 # each digit against itself
+        assert row["fid"] == pytest.approx(0, abs=1e-6) and row["recall"] == 1.0
+        assert row["recall_real"] > 0.5
+    shifted = held_out_scores(wide.test_images, wide, (wide.test_labels + 1) % 10, per_class=True)["per_digit"]
+    for a, b in zip(same, shifted):                                  # every 3 scored as a 4: far off
+        assert b["fid"] > 10 * a["fid_real"] and b["kid"] > 10 * max(abs(a["kid"]), abs(a["kid_real"]))
