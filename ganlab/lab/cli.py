@@ -167,7 +167,7 @@ def compare(steps, device, dataset, data_dir, out_dir, arch):
 @click.option("--dataset", default="mnist", show_default=True, help="Real digits to compare with (mnist or mnist-sample).")
 @click.option("--data-dir", default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
-@click.option("--per-class", is_flag=True, help="Also FID and recall within each digit (variety inside a class).")
+@click.option("--per-class", is_flag=True, help="Also FID, KID and recall within each digit (variety inside a class), in both classifiers.")
 @click.option("--truncation", type=click.FloatRange(min=0, min_open=True), metavar="T",
               help="A checkpoint: draw its samples with the truncation trick, |z_i| <= T (see ganlab sample).")
 @friendly_errors
