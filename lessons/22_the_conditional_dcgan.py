@@ -149,7 +149,9 @@ L.say(f"""
     digit on its own, and is still drawing grey noise. Per step the DCGAN is far ahead; per
     second it is not so clear, since each of its steps costs {dcgan['seconds'] / mlp['seconds']:.0f} of the MLP's here.
     Over 3 seeds of 5,000 steps on the sample (docs/theory/conditional.md#the-conditional-dcgan),
-    the full comparison, with variety within each digit.
+    the conditional DCGAN drew the asked-for digit in 99.2% of its samples against the MLP's 91%,
+    with a recall within a digit 0.78 ± 0.01 against the MLP's 0.46 ± 0.03 (real digits: 0.9),
+    and a twelfth of the MLP's stray ink.
 """)
 L.check("the conditional DCGAN draws the asked-for digit far more often than chance (3 x 10%)",
         max(0.0, 0.3 - dcgan["label_agreement"]), 0.0, tol=0)
