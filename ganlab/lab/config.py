@@ -52,7 +52,7 @@ class Config:
     conditional: bool = option(False, 'Condition G and D on the digit: then `ganlab sample --digit 7` draws a 7')
     mismatched_labels: bool = option(True, 'Conditional: D also rejects real digits shown with a wrong label')
     mismatch_weight: float = option(0.1, "Conditional: those wrongly labelled digits' share of D's fake term (more buys agreement with the label, less variety)")
-    projection: bool = option(True, "Conditional: D reads the label by projection, <V_y, D's features>, instead of appended to the image")
+    projection: bool = option(True, "Conditional: D reads the label by projection, <V_y, D's features>, instead of appended to the image (a conditional DCGAN always projects)")
     # length: steps wins when both are given
     epochs: int = option(30, 'Passes over the training set', low=1)
     steps: int = option(0, 'Total training steps; overrides --epochs (none: use --epochs)', low=1)
