@@ -77,16 +77,14 @@ def twin_discriminator(image_dim=784, hidden_dim=256, slope=0.2, dropout=0.0, nu
 
 def twin_dcgan_generator(latent_dim=64, channels=(64, 128), num_classes=0):
     c1, c2 = channels
-    G = dcgan_init(LabelledSequential(
-        nn.Unflatten(1, (latent_dim + num_classes, 1, 1)),
-        nn.ConvTranspose2d(latent_dim + num_classes, c2, 7, bias=False), nn.BatchNorm2d(c2), nn.ReLU(),
+    inputs = latent_dim + num_classes                          # z, then the one-hot label
+    layers = dcgan_init(nn.Sequential(
+        nn.Unflatten(1, (inputs, 1, 1)),
+        nn.ConvTranspose2d(inputs, c2, 7, bias=False), nn.BatchNorm2d(c2), nn.ReLU(),
         nn.ConvTranspose2d(c2, c1, 4, 2, 1, bias=False), nn.BatchNorm2d(c1), nn.ReLU(),
         nn.ConvTranspose2d(c1, 1, 4, 2, 1), nn.Tanh(), nn.Flatten(),
     ))
-    G.num_classes = num_classes
-    if num_classes:
-        G.scale_label_weights()
-    return G
+    return LabelledSequential(*layers, num_classes=num_classes)    # initialized first, then the label's rows scaled
 
 
 def twin_dcgan_discriminator(slope=0.2, channels=(64, 128), num_classes=0):
