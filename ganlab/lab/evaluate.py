@@ -191,7 +191,8 @@ def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print, per_clas
     samples, labels = load_samples(path, n, truncation=truncation)
     scorer = load_scorer(dataset, data_dir, log=log)
     second = load_scorer(dataset, data_dir, log=log, kind="wide")
-    return evaluate_images(samples, scorer, labels, per_class, second)
+    scores = evaluate_images(samples, scorer, labels, per_class, second)
+    return {"source": str(path), "truncation": truncation, **scores}    # what was scored, and how it was drawn
 
 
 def format_table(r):
@@ -219,7 +220,8 @@ def format_table(r):
     if "per_digit" in r:
         lines += [""] + digit_rows(r["per_digit"])
         lines += ["(within each digit: against that digit's training images; 'real': held-out digits)"]
-    lines += [f"{r['n']} samples; classifier accuracy on held-out digits {r['classifier_accuracy']:.1%}"]
+    drawn = f", drawn with the truncation trick (|z_i| <= {r['truncation']})" if r.get("truncation") else ""
+    lines += [f"{r['n']} samples{drawn}; classifier accuracy on held-out digits {r['classifier_accuracy']:.1%}"]
     if "held_out" in r:
         lines += [""] + format_held_out(r["held_out"])
     return lines

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from ganlab.lab.classifier import load_scorer
 from ganlab.lab.cli import main
 from ganlab.lab.config import make_config
-from ganlab.lab.evaluate import evaluate_images
+from ganlab.lab.evaluate import evaluate_images, format_table
 from ganlab.lab.sampling import generate, load_generator
 from ganlab.lab.train import train
 
@@ -58,6 +58,10 @@ def test_evaluate_command_table_and_json(scorer, briefly_trained, tmp_path):
                                     "--json", "--truncation", "0.5"])
     truncated = json.loads(cut.output[cut.output.index("{"):])
     assert truncated["fid"] != numbers["fid"]                    # the samples were drawn from cut noise
+    assert numbers["truncation"] is None and truncated["truncation"] == 0.5     # the JSON says how they were drawn
+    assert numbers["source"] == truncated["source"] == str(briefly_trained)
+    assert "truncation trick (|z_i| <= 0.5)" in "\n".join(format_table(truncated))
+    assert "truncation trick" not in "\n".join(format_table(numbers))
     torch.save(scorer.test_images[:200].reshape(-1, 1, 28, 28), tmp_path / "real.pt")
     table = CliRunner().invoke(main, ["evaluate", str(tmp_path / "real.pt"), "--n", "200", "--dataset", "mnist-sample"])
     assert table.exit_code == 0 and "classifier FID" in table.output and "digits covered" in table.output
