@@ -23,6 +23,11 @@ def mean_sd(values, spec):
     return f"{format(statistics.mean(values), spec)} ± {format(statistics.stdev(values), spec)}"
 
 
+def widest_last(t):
+    """Sort key for the cuts: smallest T first, no cut (None) last."""
+    return float("inf") if t is None else t
+
+
 def main(out, paths):
     import matplotlib
     matplotlib.use("Agg")
@@ -32,24 +37,23 @@ def main(out, paths):
     for path in paths:
         scores = json.load(open(path))
         runs[scores["source"]][scores["truncation"]] = scores
-    order = lambda t: float("inf") if t is None else t         # no cut is the widest noise
-    cuts = sorted({t for cut in runs.values() for t in cut}, key=order)
+    cuts = sorted({t for by_cut in runs.values() for t in by_cut}, key=widest_last)
+    lenet = lambda scores: scores                              # the LeNet scores are the top level
+    wide = lambda scores: scores["held_out"]                   # the wide CNN's, against held-out digits
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6), constrained_layout=True)
-    spaces = [(axes[0], lambda s: s, "LeNet's features, against the training digits"),
-              (axes[1], lambda s: s["held_out"], "the wide CNN's, against the held-out digits")]
-    for ax, space, title in spaces:
-        for k, (source, by_cut) in enumerate(sorted(runs.items())):
-            ts = sorted(by_cut, key=order)
-            ax.plot([space(by_cut[t])["recall"] for t in ts], [space(by_cut[t])["precision"] for t in ts],
-                    "o-", alpha=0.8, label=f"run {k + 1}")
+    for ax, space, title in [(axes[0], lenet, "LeNet's features, against the training digits"),
+                             (axes[1], wide, "the wide CNN's, against the held-out digits")]:
+        for k, source in enumerate(sorted(runs)):
+            ts = sorted(runs[source], key=widest_last)
+            points = [(space(runs[source][t])["recall"], space(runs[source][t])["precision"]) for t in ts]
+            ax.plot(*zip(*points), "o-", alpha=0.8, label=f"run {k + 1}")
             if k == 0:
-                for t in ts:
-                    ax.annotate("off" if t is None else f"T = {t}",
-                                (space(by_cut[t])["recall"], space(by_cut[t])["precision"]),
+                for t, point in zip(ts, points):
+                    ax.annotate("off" if t is None else f"T = {t}", point,
                                 textcoords="offset points", xytext=(6, -10), fontsize=8)
-        first = space(next(iter(next(iter(runs.values())).values())))
-        ax.plot([first["recall_real"]], [first["precision_real"]], "k*", markersize=12, label="real digits")
+        floor = space(json.load(open(paths[0])))               # every file carries the same real-digit floor
+        ax.plot([floor["recall_real"]], [floor["precision_real"]], "k*", markersize=12, label="real digits")
         ax.set(xlabel="recall (is all of the data covered?)", ylabel="precision (are the samples realistic?)",
                title=title)
         ax.legend(fontsize=8, loc="lower left")
@@ -60,13 +64,14 @@ def main(out, paths):
     print("|---|---|---|---|---|---|---|---|---|---|")
     for t in cuts:
         rows = [by_cut[t] for by_cut in runs.values() if t in by_cut]
-        get = lambda key, space=lambda s: s: [space(r)[key] for r in rows]
-        wide = lambda s: s["held_out"]
-        print(f"| {'off' if t is None else t} | {len(rows)} | {mean_sd(get('fid'), '.1f')} "
-              f"| {mean_sd(get('precision'), '.2f')} | {mean_sd(get('recall'), '.2f')} "
-              f"| {mean_sd([100 * v for v in get('stray_ink')], '.1f')}% | {mean_sd(get('fid', wide), '.1f')} "
-              f"| {mean_sd([100 * v for v in get('confident', wide)], '.1f')}% "
-              f"| {mean_sd(get('precision', wide), '.2f')} | {mean_sd(get('recall', wide), '.2f')} |")
+        lenet_of = lambda key: [r[key] for r in rows]
+        wide_of = lambda key: [r["held_out"][key] for r in rows]
+        percent = lambda values: [100 * v for v in values]
+        print(f"| {'off' if t is None else t} | {len(rows)} | {mean_sd(lenet_of('fid'), '.1f')} "
+              f"| {mean_sd(lenet_of('precision'), '.2f')} | {mean_sd(lenet_of('recall'), '.2f')} "
+              f"| {mean_sd(percent(lenet_of('stray_ink')), '.1f')}% | {mean_sd(wide_of('fid'), '.1f')} "
+              f"| {mean_sd(percent(wide_of('confident')), '.1f')}% "
+              f"| {mean_sd(wide_of('precision'), '.2f')} | {mean_sd(wide_of('recall'), '.2f')} |")
 
 
 if __name__ == "__main__":
