@@ -33,6 +33,7 @@ from ganlab.conv import Conv2d, ConvTranspose2d, init_normal
 from ganlab.layer import Layer
 from ganlab.linear import Linear
 from ganlab.models import Network, ProjectionDiscriminator
+from ganlab.spectral_norm import INIT_ITERATIONS, SpectralNormLinear, power_iteration
 
 SIDE = 28
 CHANNELS = (64, 128)            # feature maps at 14 × 14 and at 7 × 7
@@ -64,6 +65,8 @@ def dcgan_init(network, generator=None):
             if isinstance(layer, Linear):
                 layer.W.copy_(init_normal(layer.W.shape, 0.02, 0.0, layer.W.device, layer.W.dtype, generator))
                 layer.b.zero_()
+                if isinstance(layer, SpectralNormLinear):       # a new W: its power iteration starts over
+                    layer.u, layer.v = power_iteration(layer.W, layer.u, layer.v, INIT_ITERATIONS)
     return network
 
 
@@ -93,21 +96,23 @@ class DCGANGenerator(Network):
 
 
 class DCGANDiscriminator(ProjectionDiscriminator):
-    r"""D: images (B, 784) to logits (B, 1) through two strided convolutions (``conv``: their layer class).
+    r"""D: images (B, 784) to logits (B, 1) through two strided convolutions (``conv``: their layer
+    class) and a Linear layer (``dense``: its class). Spectrally normalized: ``SpectralNormConv2d``
+    and ``SpectralNormLinear`` (``ganlab.spectral_norm``), every layer 1-Lipschitz.
 
     Conditional (``num_classes`` > 0): ``D(x, labels)`` adds $\langle V_y, \phi(x) \rangle$ to its
     logit, $\phi(x)$ the c2 · 49 features its Linear layer reads, ``V`` starting at N(0, 0.02²)
     as every other weight of the DCGAN."""
 
     def __init__(self, channels=CHANNELS, slope=0.2, device=None, dtype=torch.float32, generator=None, conv=Conv2d,
-                 num_classes=0):
+                 dense=Linear, num_classes=0):
         c1, c2 = channels
         kw = dict(device=device, dtype=dtype, generator=generator)
         super().__init__(
             Reshape(1, SIDE, SIDE),
             conv(1, c1, 4, stride=2, padding=1, **kw), LeakyReLU(slope),                        # (B, c1, 14, 14)
             conv(c1, c2, 4, stride=2, padding=1, **kw), LeakyReLU(slope), Reshape(c2 * 7 * 7),    # (B, c2·49)
-            Linear(c2 * 7 * 7, 1, **kw),
+            dense(c2 * 7 * 7, 1, **kw),
         )
         dcgan_init(self, generator)
         if num_classes:     # V (C, c2·49): one direction per class in D's features

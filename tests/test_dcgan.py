@@ -3,8 +3,11 @@ step by step (autograd and hand-written backward), float32 and float64."""
 import pytest
 import torch
 
+from torch.nn.utils.parametrizations import spectral_norm
+
 from ganlab.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganlab.lab.twin import TwinGAN, twin_dcgan_discriminator, twin_dcgan_generator
+from ganlab.spectral_norm import SpectralNormConv2d, SpectralNormLinear
 from parity import DEVICES, DTYPES, assert_close
 from test_gan import gan_of, assert_trained, max_diff, run, run_tol
 
@@ -47,6 +50,49 @@ def test_g_and_d_match_the_nn_twin_forward_and_by_hand_backward(classes, dtype, 
     for name, buffer in G.buffers().items():                 # batch norm's running statistics
         assert_close(buffer.to(dtype) if buffer.is_floating_point() else buffer,
                      G_twin.state_dict()[name], dtype, scale=10)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("classes", [0, 10], ids=["plain", "conditional"])
+def test_a_spectrally_normalized_d_matches_torch_spectral_norm_on_the_twin_over_steps(classes, dtype, device):
+    gen = torch.Generator().manual_seed(4)
+    D = DCGANDiscriminator(device=device, dtype=dtype, generator=gen, conv=SpectralNormConv2d,
+                           dense=SpectralNormLinear, num_classes=classes)
+    W = D.layers[6].W.detach()[0]                            # the Linear's (1, c2·49) row, drawn anew by dcgan_init:
+    assert_close(D.layers[6].v * D.layers[6].u, W / W.norm(), dtype)    # v is that row's direction, not the old one's
+    D_twin = twin_dcgan_discriminator(num_classes=classes).to(device, dtype)
+    D_twin.load_state_dict(D.named_parameters())        # W, b (and V) before torch's parametrization
+    for i in (1, 3, 6):                                      # every conv and the Linear, as torch would wrap them
+        spectral_norm(D_twin[i])
+        torch_sn = D_twin[i].parametrizations.weight[0]
+        with torch.no_grad():
+            torch_sn._u.copy_(D.layers[i].u)
+            torch_sn._v.copy_(D.layers[i].v)
+    twin_named = {name.replace(".parametrizations.weight.original", ".weight"): p
+                  for name, p in D_twin.named_parameters()}
+    twin_params = [twin_named[name] for name in D.named_parameters()]     # in our order
+    for _ in range(3):                                       # W moves, and u, v with it
+        x = (torch.rand(5, 784, generator=gen) * 2 - 1).to(device, dtype)
+        y = torch.tensor([0, 7, 3, 7, 9], device=device) if classes else None
+        g = torch.randn(5, 1, generator=gen).to(device, dtype)
+        logits, twin_logits = D(x, y), D_twin.logit(x, y)
+        assert_close(logits, twin_logits, dtype, scale=10)
+        twin_grads = torch.autograd.grad(twin_logits, twin_params, g)
+        auto_grads = torch.autograd.grad(logits, list(D.named_parameters().values()), g)
+        for p in D.parameters():
+            p.grad = None
+        with torch.no_grad():
+            D.backward(g, input_grad=False)                  # the hand-written backward
+        for (name, p), auto, theirs in zip(D.named_parameters().items(), auto_grads, twin_grads):
+            assert_close(auto, theirs, dtype, scale=100), name
+            assert_close(p.grad, theirs, dtype, scale=100), name
+        for i in (1, 3, 6):
+            assert_close(D.layers[i].v, D_twin[i].parametrizations.weight[0]._v, dtype, scale=10)
+        with torch.no_grad():                                # one step of plain descent on both
+            for p, p_twin, grad in zip(D.named_parameters().values(), twin_params, twin_grads):
+                p.sub_(0.5 * grad)
+                p_twin.sub_(0.5 * grad)
 
 
 def test_the_digit_changes_what_a_conditional_dcgan_draws_and_starts_as_strong_as_z():

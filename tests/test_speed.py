@@ -13,7 +13,7 @@ from ganlab.dropout import Dropout
 from ganlab.lab.checkpoint import load_training_state, training_state
 from ganlab.optim import Adam
 from ganlab.speed import CompiledStep
-from ganlab.speed.conv_kernels import KernelConv2d, KernelConvTranspose2d
+from ganlab.speed.conv_kernels import KernelConv2d, KernelConvTranspose2d, KernelSpectralNormConv2d
 from ganlab.speed.drawn_ahead import DrawnAhead
 from ganlab.speed.foreach_adam import ForeachAdam
 from parity import DEVICES, DTYPES, needs_compiler
@@ -170,12 +170,14 @@ def test_a_gan_not_built_to_be_compiled_is_refused_in_one_line():
 
 DCGAN = dict(latent_dim=16, arch="dcgan")
 DCGAN_RECIPES = {"smoothed+ema": dict(betas=(0.5, 0.999), real_label=0.9, ema=0.99),
-                 "r1": dict(betas=(0.5, 0.999), ema=0.99, r1=1.0, r1_every=2)}
+                 "r1": dict(betas=(0.5, 0.999), ema=0.99, r1=1.0, r1_every=2),
+                 "spectral-norm": dict(betas=(0.5, 0.999), ema=0.99, spectral_norm=True)}
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("manual, recipe", [(False, "smoothed+ema"), (True, "smoothed+ema"), (False, "r1")],
-                         ids=["autograd", "manual", "autograd-r1"])
+@pytest.mark.parametrize("manual, recipe", [(False, "smoothed+ema"), (True, "smoothed+ema"), (False, "r1"),
+                                             (False, "spectral-norm"), (True, "spectral-norm")],
+                         ids=["autograd", "manual", "autograd-r1", "autograd-spectral-norm", "manual-spectral-norm"])
 def test_the_dcgan_with_torch_conv_kernels_matches_the_plain_dcgan_for_10_steps(manual, recipe, dtype):
     plain = gan_of(**DCGAN, **DCGAN_RECIPES[recipe], manual_backward=manual, dtype=dtype,
                 generator=torch.Generator().manual_seed(2))
@@ -183,7 +185,8 @@ def test_the_dcgan_with_torch_conv_kernels_matches_the_plain_dcgan_for_10_steps(
     load_training_state(fast, training_state(plain))
     convs = [type(layer) for network in (fast.G, fast.D, fast.G_ema) for layer in network.layers
              if isinstance(layer, (Conv2d, ConvTranspose2d))]
-    assert len(convs) == 8 and set(convs) == {KernelConv2d, KernelConvTranspose2d}
+    kernel_conv = KernelSpectralNormConv2d if recipe == "spectral-norm" else KernelConv2d
+    assert len(convs) == 8 and set(convs) == {kernel_conv, KernelConvTranspose2d}
     G_initial = plain.G.state_dict()
     tol = EQUAL[dtype] * (10 if dtype == torch.float64 else 1)      # convolutions add up more numbers
     grads_plain, grads_fast = gradients_given_to_adam(plain), gradients_given_to_adam(fast)

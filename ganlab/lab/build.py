@@ -21,11 +21,13 @@ from ganlab.ema import averaged_copy
 from ganlab.gan import GAN
 from ganlab.gan_by_hand import HandWrittenGAN
 from ganlab.lab.config import make_config, validate
+from ganlab.linear import Linear
 from ganlab.models import Discriminator, Generator
 from ganlab.objective import make_game
 from ganlab.optim import Adam
 from ganlab.random_numbers import RandomNumbers
 from ganlab.referee import Referee
+from ganlab.spectral_norm import SpectralNormConv2d, SpectralNormLinear
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -34,10 +36,12 @@ def speed_parts(cfg):
     """The parts a GAN is built from when ``cfg`` asks for speed (``ganlab.speed``): the
     convolution layers (torch's kernels with ``fast_conv``), and for ``compile`` the Adam and
     the random numbers that a compiled step needs. Each computes what the plain part does."""
-    parts = {"conv": Conv2d, "conv_transpose": ConvTranspose2d, "adam": Adam, "rng": RandomNumbers}
+    parts = {"conv": Conv2d, "conv_transpose": ConvTranspose2d, "spectral_norm_conv": SpectralNormConv2d,
+             "adam": Adam, "rng": RandomNumbers}
     if cfg.fast_conv:
-        from ganlab.speed.conv_kernels import KernelConv2d, KernelConvTranspose2d
-        parts.update(conv=KernelConv2d, conv_transpose=KernelConvTranspose2d)
+        from ganlab.speed.conv_kernels import KernelConv2d, KernelConvTranspose2d, KernelSpectralNormConv2d
+        parts.update(conv=KernelConv2d, conv_transpose=KernelConvTranspose2d,
+                     spectral_norm_conv=KernelSpectralNormConv2d)
     if cfg.compile:
         from ganlab.speed.drawn_ahead import DrawnAhead
         from ganlab.speed.foreach_adam import ForeachAdam
@@ -62,8 +66,10 @@ def dcgan_generator(cfg, **kw):          # hidden_dim / 4 and / 2 feature maps
 
 
 def dcgan_discriminator(cfg, rng=None, **kw):           # conditional: by projection (validate)
-    return DCGANDiscriminator(channels=dcgan_channels(cfg.hidden_dim), slope=cfg.slope,
-                              conv=speed_parts(cfg)["conv"], num_classes=cfg.num_classes, **kw)
+    parts = speed_parts(cfg)
+    conv, dense = (parts["spectral_norm_conv"], SpectralNormLinear) if cfg.spectral_norm else (parts["conv"], Linear)
+    return DCGANDiscriminator(channels=dcgan_channels(cfg.hidden_dim), slope=cfg.slope, conv=conv, dense=dense,
+                              num_classes=cfg.num_classes, **kw)
 
 
 # name -> (G's builder, D's builder)

@@ -185,9 +185,9 @@ def validate(cfg):
         (cfg.loss == "bce" or (cfg.real_label == 1.0 and cfg.g_loss == "non_saturating"),
          f"--real-label and --g-loss are the BCE game's: --loss {cfg.loss} has targets of its own"),
         (cfg.r1_every >= 1, "--r1-every must be at least 1"),
-        (cfg.arch != "dcgan" or not (cfg.dropout or cfg.minibatch_std or cfg.spectral_norm
+        (cfg.arch != "dcgan" or not (cfg.dropout or cfg.minibatch_std
                                      or cfg.compile or cfg.diagnostics or cfg.image_dim != 784),
-         "--arch dcgan takes none of --dropout, --minibatch-std, --spectral-norm, --compile, --diagnostics"),
+         "--arch dcgan takes none of --dropout, --minibatch-std, --compile, --diagnostics"),
         (cfg.arch != "dcgan" or not cfg.conditional or cfg.projection,
          "--arch dcgan --conditional reads the digit by projection on D's features: drop --no-projection"),
         (cfg.backend != "manual" or not penalty,

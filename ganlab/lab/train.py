@@ -188,7 +188,7 @@ def _diagnostics(cfg, model, images, labels, device, dtype):
 
 def _remedy(cfg):
     """What to suggest when D memorizes the data: the first of the cures this run lacks."""
-    if not cfg.spectral_norm and cfg.arch != "dcgan":          # the DCGAN takes no spectral norm
+    if not cfg.spectral_norm and cfg.arch != "dcgan":          # the DCGAN's measured cure is R1
         return "--spectral-norm (or --r1 1)"
     if not cfg.r1:
         return "--r1 1"

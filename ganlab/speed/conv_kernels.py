@@ -6,8 +6,8 @@ multiply itself: profiled on a 2-core CPU, im2col, col2im and the copies around 
 about half of the DCGAN's step. ``F.conv2d`` and ``F.conv_transpose2d`` compute the same
 sums without building it.
 
-``KernelConv2d`` and ``KernelConvTranspose2d`` are ganlab's layers with only their forward
-pass changed: a DCGAN built with them (``--fast-conv``: ``ganlab.lab.build`` hands them to
+``KernelConv2d``, ``KernelConvTranspose2d`` and ``KernelSpectralNormConv2d`` are ganlab's
+layers with only their forward pass changed: a DCGAN built with them (``--fast-conv``: ``ganlab.lab.build`` hands them to
 ``DCGANGenerator`` and ``DCGANDiscriminator``) has the same weights, drawn in the same order,
 and the same hand-written backward (the manual backend's); with autograd, torch's kernels
 have their own backward, which gives the same gradients.
@@ -16,6 +16,7 @@ have their own backward, which gives the same gradients.
 import torch.nn.functional as F
 
 from ganlab.conv import Conv2d, ConvTranspose2d
+from ganlab.spectral_norm import SpectralNormConv2d
 
 
 class KernelConv2d(Conv2d):
@@ -33,3 +34,8 @@ class KernelConvTranspose2d(ConvTranspose2d):
         self.x = x.detach()
         return F.conv_transpose2d(x, self.W, self.b, self.stride, self.padding, self.output_padding)
 
+
+
+class KernelSpectralNormConv2d(SpectralNormConv2d):
+    """``SpectralNormConv2d`` whose convolution by W / σ(W) is computed by ``F.conv2d``."""
+    convolve = staticmethod(F.conv2d)

@@ -84,3 +84,17 @@ def test_an_unknown_name_raises_naming_the_known_ones():
                                ("loss", "bec", "bce, lsgan, hinge, wgan-gp"), ("device", "tpu", "auto, cpu, cuda")):
         with pytest.raises(ValueError, match=f"unknown {name} '{value}': choose one of {known}"):
             validate(make_config("ganlab", **{name: value}))
+
+
+@pytest.mark.parametrize("fast_conv", [True, False], ids=["kernel", "unfold"])
+def test_a_dcgan_asked_for_spectral_norm_normalizes_every_layer_of_d_and_saves_u_and_v(fast_conv):
+    from ganlab.lab.build import build_gan
+    from ganlab.spectral_norm import SpectralNormConv2d, SpectralNormLinear
+    from ganlab.speed.conv_kernels import KernelSpectralNormConv2d
+    gan = build_gan(make_config(arch="dcgan", spectral_norm=True, fast_conv=fast_conv, hidden_dim=32, latent_dim=8))
+    weighted = [layer for layer in gan.D.layers if hasattr(layer, "W")]
+    conv = KernelSpectralNormConv2d if fast_conv else SpectralNormConv2d
+    assert [type(layer) for layer in weighted[:2]] == [conv, conv]
+    assert isinstance(weighted[2], SpectralNormLinear) and len(weighted) == 3
+    assert {"1.u", "1.v", "3.u", "3.v", "6.u", "6.v"} <= set(gan.D.state_dict())
+    assert not any(hasattr(layer, "u") for layer in build_gan(make_config(arch="dcgan", latent_dim=8)).D.layers)
