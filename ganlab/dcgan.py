@@ -97,8 +97,9 @@ class DCGANGenerator(Network):
 
 class DCGANDiscriminator(ProjectionDiscriminator):
     r"""D: images (B, 784) to logits (B, 1) through two strided convolutions (``conv``: their layer
-    class) and a Linear layer (``dense``: its class). Spectrally normalized: ``SpectralNormConv2d``
-    and ``SpectralNormLinear`` (``ganlab.spectral_norm``), every layer 1-Lipschitz.
+    class) and a Linear layer (``dense``: its class). Spectrally normalized (``--spectral-norm``):
+    ``SpectralNormConv2d`` and ``SpectralNormLinear`` (``ganlab.spectral_norm``), each weight of
+    spectral norm 1.
 
     Conditional (``num_classes`` > 0): ``D(x, labels)`` adds $\langle V_y, \phi(x) \rangle$ to its
     logit, $\phi(x)$ the c2 · 49 features its Linear layer reads, ``V`` starting at N(0, 0.02²)

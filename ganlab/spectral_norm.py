@@ -18,7 +18,10 @@ $$\frac{\partial L}{\partial W} = \frac{1}{\sigma}\Big(G - \langle G, W_{\mathrm
 
 A convolution's filters W (C_out, C_in, k, k) are normalized as the matrix
 (C_out, C_in·k·k) they flatten to, the form ``ganlab.conv`` multiplies by: $\sigma$ of that
-matrix bounds how much the convolution stretches each patch.
+matrix bounds how much the convolution stretches each patch. Patches overlap, so the whole
+image can stretch more: a pixel lies in up to $(k/s)^2$ patches (4 for k = 4, stride s = 2),
+and $\lVert \mathrm{conv}(x)\rVert \le \frac{k}{s}\,\sigma\,\lVert x\rVert$. The
+layer is then at most 2-Lipschitz, not 1: the approximation torch and the paper make.
 
 Mirrors ``torch.nn.utils.parametrizations.spectral_norm`` on ``nn.Linear`` and ``nn.Conv2d``
 (one power iteration per training forward, $\epsilon = 10^{-12}$ in the normalization).

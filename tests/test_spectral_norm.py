@@ -92,6 +92,22 @@ def test_conv_filters_are_normalized_as_a_matrix():
     assert torch.linalg.matrix_norm(ours.W_sn.reshape(5, -1), ord=2).item() == pytest.approx(1.0, abs=1e-4)
 
 
+@pytest.mark.parametrize("channels, side", [((1, 64), 28), ((64, 128), 14)], ids=["first", "second"])
+def test_a_normalized_convolution_stretches_an_image_at_most_k_over_stride_times(channels, side):
+    layer = SpectralNormConv2d(*channels, 4, stride=2, padding=1, dtype=torch.float64,
+                               generator=torch.Generator().manual_seed(0))
+    for _ in range(100):
+        layer(torch.zeros(1, channels[0], side, side, dtype=torch.float64))
+    conv = lambda x: torch.nn.functional.conv2d(x, layer.W_sn, stride=2, padding=1)
+    x = torch.randn(1, channels[0], side, side, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    for _ in range(300):           # power iteration on the whole map x -> conv(x), its adjoint by autograd
+        x = x.requires_grad_(True)
+        (grad,) = torch.autograd.grad(conv(x).square().sum() / 2, x)    # convᵀ conv x
+        x = (grad / grad.norm()).detach()
+    stretch = conv(x).norm().item()
+    assert 1.0 < stretch <= 4 / 2 + 1e-6          # more than each patch's σ = 1, at most k / stride times it
+
+
 def test_eval_mode_stops_the_power_iteration():
     ours, _ = conv_pair(SpectralNormConv2d, torch.float64, "cpu")
     u, v = ours.u.clone(), ours.v.clone()
