@@ -33,13 +33,15 @@ derivative. Autograd records the first backward pass (create_graph=True) and
 differentiates it again; the manual backend writes first derivatives only, and refuses R1
 and WGAN-GP in one line.
 
-You will see: power iteration converging to torch.linalg.svdvals, each loss drawn against
+You will see: power iteration converging to torch.linalg.svdvals, a convolution's filters
+normalized as torch normalizes nn.Conv2d's, each loss drawn against
 D's logit, both penalties and a second derivative checked, what D sees through
 DiffAugment, and what each technique measured over 10,000 steps.
 """
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
+from torch.nn.utils.parametrizations import spectral_norm
 
 from ganlab.augment import DiffAugment
 from ganlab.lab import lesson
@@ -49,7 +51,7 @@ from ganlab.models import Discriminator
 from ganlab.objective import (bce_fake, bce_real, hinge_fake, hinge_real, lsgan_fake, lsgan_real,
                               wasserstein_fake, wasserstein_real)
 from ganlab.penalties import gradient_penalty, r1_penalty
-from ganlab.spectral_norm import SpectralNormLinear, normalize, power_iteration
+from ganlab.spectral_norm import SpectralNormConv2d, SpectralNormLinear, normalize, power_iteration
 
 L = lesson.setup(__doc__, number=21)
 gen = torch.Generator().manual_seed(L.seed)
@@ -102,6 +104,39 @@ L.save(fig, "spectral_norm.png")
 # *Left: the power iteration's estimate of σ(W) reaching `torch.linalg.svdvals(W)[0]` in a
 # few rounds, for a matrix whose largest singular value stands apart. Right: the spectrum of
 # W, and of W / σ(W), whose largest value is 1.*
+
+# %% [markdown]
+# ### A convolution's filters, normalized as one matrix
+#
+# A convolution multiplies every patch by its filters flattened to a (C_out, C_in·k·k)
+# matrix (lesson 18), so spectral norm divides them by that matrix's σ
+# (`--arch dcgan --spectral-norm`), as torch's `spectral_norm` does on `nn.Conv2d`. Each patch
+# is then stretched by at most 1. Patches overlap, though: with 4 × 4 filters at stride 2 a
+# pixel lies in up to 4 of them, and the whole image can stretch up to k / stride = 2 times.
+
+# %%
+conv = SpectralNormConv2d(64, 128, 4, stride=2, padding=1, generator=gen, dtype=torch.float64)
+theirs = spectral_norm(torch.nn.Conv2d(64, 128, 4, stride=2, padding=1).double())
+with torch.no_grad():                                  # the same filters and power-iteration start
+    theirs.parametrizations.weight.original.copy_(conv.W)
+    theirs.bias.copy_(conv.b)
+    theirs.parametrizations.weight[0]._u.copy_(conv.u)
+    theirs.parametrizations.weight[0]._v.copy_(conv.v)
+maps = torch.randn(2, 64, 14, 14, generator=gen, dtype=torch.float64)
+L.check("a normalized convolution = torch's spectral_norm(nn.Conv2d)", conv(maps), theirs(maps), tol=1e-10)
+for _ in range(300):                                   # one power-iteration round per forward pass
+    conv(maps)
+L.check("its filters as a (128, 64·4·4) matrix have largest singular value 1",
+        torch.linalg.svdvals(conv.W_sn.reshape(128, -1))[0], 1.0, tol=1e-4)
+x = torch.randn(1, 64, 14, 14, generator=gen, dtype=torch.float64)
+for _ in range(300):                                   # power iteration on the whole map x -> conv(x)
+    x = x.requires_grad_(True)
+    (grad,) = torch.autograd.grad(F.conv2d(x, conv.W_sn, stride=2, padding=1).square().sum() / 2, x)
+    x = (grad / grad.norm()).detach()                  # convᵀ conv x, normalized
+whole = F.conv2d(x, conv.W_sn, stride=2, padding=1).norm().item()
+print(f"the most the whole convolution stretches a 14 x 14 map: {whole:.2f} (each patch: at most 1; "
+      f"the bound: k / stride = 2)\n")
+
 
 # %% [markdown]
 # ## 2. Four ways to score D's logits
