@@ -4,9 +4,11 @@ from dataclasses import fields, replace
 import pytest
 import torch
 
-from ganlab.lab.build import build_model
+from ganlab.lab.build import build_gan, build_model
 from ganlab.lab.config import Config, make_config, validate
 from ganlab.lab.twin import TwinGAN
+from ganlab.spectral_norm import SpectralNormConv2d, SpectralNormLinear
+from ganlab.speed.conv_kernels import KernelSpectralNormConv2d
 
 # Settings of the run, not of the model: they choose data, length, place and logging
 RUN_FIELDS = {"recipe", "dataset", "data_dir", "batch_size", "epochs", "steps", "backend", "device", "seed",
@@ -88,9 +90,6 @@ def test_an_unknown_name_raises_naming_the_known_ones():
 
 @pytest.mark.parametrize("fast_conv", [True, False], ids=["kernel", "unfold"])
 def test_a_dcgan_asked_for_spectral_norm_normalizes_every_layer_of_d_and_saves_u_and_v(fast_conv):
-    from ganlab.lab.build import build_gan
-    from ganlab.spectral_norm import SpectralNormConv2d, SpectralNormLinear
-    from ganlab.speed.conv_kernels import KernelSpectralNormConv2d
     gan = build_gan(make_config(arch="dcgan", spectral_norm=True, fast_conv=fast_conv, hidden_dim=32, latent_dim=8))
     weighted = [layer for layer in gan.D.layers if hasattr(layer, "W")]
     conv = KernelSpectralNormConv2d if fast_conv else SpectralNormConv2d
