@@ -128,7 +128,8 @@ def dcgan_twins(dtype, device, manual, **recipe):
 RECIPES = {"classic": dict(stable_loss=False, betas=(0.9, 0.999), lr=2e-4),
            "smoothed+ema": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, real_label=0.9, ema=0.99),
            "conditional": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, ema=0.99, num_classes=10,
-                               mismatch_weight=0.1)}
+                               mismatch_weight=0.1),
+           "D of its own width": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, hidden_dim_d=128)}  # maps 32, 64
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -87,6 +87,7 @@ RECIPES = {
     "conditional": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, ema=0.99, num_classes=10),
     "conditional, projection": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, num_classes=10, projection=True,
                                     mismatch_weight=0.1),
+    "wider D": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, hidden_dim_d=48),     # G's layers stay 32 wide
 }
 
 

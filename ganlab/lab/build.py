@@ -55,7 +55,7 @@ def mlp_generator(cfg, **kw):
 
 
 def mlp_discriminator(cfg, rng=None, **kw):
-    return Discriminator(image_dim=cfg.image_dim, hidden_dim=cfg.hidden_dim, slope=cfg.slope, dropout=cfg.dropout,
+    return Discriminator(image_dim=cfg.image_dim, hidden_dim=cfg.d_width, slope=cfg.slope, dropout=cfg.dropout,
                          minibatch_std=cfg.minibatch_std, spectral_norm=cfg.spectral_norm,
                          projection=cfg.projection, num_classes=cfg.num_classes, rng=rng, **kw)
 
@@ -68,7 +68,7 @@ def dcgan_generator(cfg, **kw):          # hidden_dim / 4 and / 2 feature maps
 def dcgan_discriminator(cfg, rng=None, **kw):           # conditional: by projection (validate)
     parts = speed_parts(cfg)
     conv, dense = (parts["spectral_norm_conv"], SpectralNormLinear) if cfg.spectral_norm else (parts["conv"], Linear)
-    return DCGANDiscriminator(channels=dcgan_channels(cfg.hidden_dim), slope=cfg.slope, conv=conv, dense=dense,
+    return DCGANDiscriminator(channels=dcgan_channels(cfg.d_width), slope=cfg.slope, conv=conv, dense=dense,
                               num_classes=cfg.num_classes, **kw)
 
 

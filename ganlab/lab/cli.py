@@ -77,7 +77,7 @@ def config_options(command):
         elif f.metadata["choices"]:
             decl, kind = [flag], NamedChoice(f.metadata["choices"])
         else:
-            decl, kind = [flag], float if f.type == float | None else f.type       # int, float or str
+            decl, kind = [flag], {float | None: float, int | None: int}.get(f.type, f.type)    # int, float or str
             if f.metadata["low"] is not None:
                 kind = click.IntRange(min=f.metadata["low"])
         command = click.option(*decl, f.name, type=kind, default=None, help=help_text(f))(command)

@@ -27,6 +27,7 @@ class Config:
     arch: str = option("mlp", 'G and D of Linear layers (mlp), or of convolutions (dcgan, ganlab.dcgan)', choices='archs')
     latent_dim: int = option(64, 'Size of the noise vector z')
     hidden_dim: int = option(256, 'Units per hidden layer of G and D (DCGAN: hidden/4 and hidden/2 feature maps)')
+    hidden_dim_d: int | None = option(None, "D's own width, to widen D alone (none: --hidden-dim)")
     image_dim: int = option(784, 'Pixels per image, flattened: 28 x 28, fixed by the data', cli=False)
     slope: float = option(0.2, 'LeakyReLU slope in D')
     # optimization
@@ -74,6 +75,11 @@ class Config:
     def num_classes(self):
         """How many classes G and D are conditioned on: 0 for the classic GAN."""
         return NUM_CLASSES if self.conditional else 0
+
+    @property
+    def d_width(self):
+        """D's width: its own (``hidden_dim_d``), or the one G and D share."""
+        return self.hidden_dim_d or self.hidden_dim
 
     @classmethod
     def from_dict(cls, d):
@@ -200,7 +206,8 @@ def validate(cfg):
          f"{', '.join(twin_refuses(cfg))}; start from --recipe classic"),
         (cfg.epochs > 0 or cfg.steps > 0, "--epochs or --steps must be positive"),
         (cfg.epochs >= 0 and cfg.steps >= 0, "--epochs and --steps cannot be negative"),
-        (cfg.latent_dim > 0 and cfg.hidden_dim > 0, "--latent-dim and --hidden-dim must be positive"),
+        (cfg.latent_dim > 0 and cfg.hidden_dim > 0 and (cfg.hidden_dim_d or 1) > 0,
+         "--latent-dim, --hidden-dim and --hidden-dim-d must be positive"),
         (0 <= cfg.beta1 < 1 and 0 <= cfg.beta2 < 1, "Adam betas must lie in [0, 1)"),
         (0 <= cfg.ema < 1, "--ema must lie in [0, 1)"),
         (0 <= cfg.dropout < 1, "--dropout must lie in [0, 1)"),

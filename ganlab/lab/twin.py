@@ -118,16 +118,16 @@ class TwinGAN:
     """The classic GAN with ``nn`` modules: D ends in a Sigmoid and is trained with BCELoss."""
 
     def __init__(self, latent_dim=64, hidden_dim=256, image_dim=784, slope=0.2, lr=2e-4, lr_d=None, lr_g=None,
-                 betas=(0.9, 0.999), real_label=1.0, g_loss="non_saturating", ema=0.0, dropout=0.0,
+                 hidden_dim_d=None, betas=(0.9, 0.999), real_label=1.0, g_loss="non_saturating", ema=0.0, dropout=0.0,
                  num_classes=0, projection=False, mismatch_weight=0.5, device=None, dtype=torch.float32, arch="mlp"):
         self.num_classes = num_classes
+        d_width = hidden_dim_d or hidden_dim    # D's own width, or the one G and D share
         if arch == "dcgan":                     # hidden_dim / 4 and / 2 feature maps, as ganlab.dcgan
-            channels = (hidden_dim // 4, hidden_dim // 2)
-            self.G = twin_dcgan_generator(latent_dim, channels, num_classes).to(device, dtype)
-            self.D = twin_dcgan_discriminator(slope, channels, num_classes).to(device, dtype)
+            self.G = twin_dcgan_generator(latent_dim, (hidden_dim // 4, hidden_dim // 2), num_classes).to(device, dtype)
+            self.D = twin_dcgan_discriminator(slope, (d_width // 4, d_width // 2), num_classes).to(device, dtype)
         else:
             self.G = twin_generator(latent_dim, hidden_dim, image_dim, num_classes).to(device, dtype)
-            self.D = twin_discriminator(image_dim, hidden_dim, slope, dropout, num_classes,
+            self.D = twin_discriminator(image_dim, d_width, slope, dropout, num_classes,
                                         projection).to(device, dtype)
         self.criterion = nn.BCELoss()
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr_g or lr, betas=betas)
@@ -182,7 +182,7 @@ class TwinGAN:
 
 
 # The Config fields the twin reads; every other setting of the model it refuses (config.validate)
-TWIN_FIELDS = ("latent_dim", "hidden_dim", "image_dim", "slope", "lr", "lr_d", "lr_g", "beta1", "beta2",
+TWIN_FIELDS = ("latent_dim", "hidden_dim", "hidden_dim_d", "image_dim", "slope", "lr", "lr_d", "lr_g", "beta1", "beta2",
                "real_label", "g_loss", "ema", "dropout", "projection", "mismatch_weight", "arch")
 
 

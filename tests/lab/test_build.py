@@ -14,7 +14,7 @@ from ganlab.speed.conv_kernels import KernelSpectralNormConv2d
 RUN_FIELDS = {"recipe", "dataset", "data_dir", "batch_size", "epochs", "steps", "backend", "device", "seed",
               "log_every", "sample_n", "dtype", "mismatched_labels"}
 # A value for each model setting that differs from the classic recipe's (the twin's own)
-CHANGED = dict(arch="dcgan", latent_dim=16, hidden_dim=64, image_dim=49, slope=0.1, lr=1e-3, lr_d=1e-3, lr_g=1e-3,
+CHANGED = dict(arch="dcgan", latent_dim=16, hidden_dim=64, hidden_dim_d=48, image_dim=49, slope=0.1, lr=1e-3, lr_d=1e-3, lr_g=1e-3,
                beta1=0.5, beta2=0.99, loss="hinge", stable_loss=True, real_label=0.9, g_loss="saturating", ema=0.9,
                dropout=0.5, minibatch_std=True, translation=0.125, cutout=0.5, r1=1.0, r1_every=2, gp=1.0,
                spectral_norm=True, conditional=True, mismatch_weight=0.2, projection=True, compile=True,
@@ -97,3 +97,15 @@ def test_a_dcgan_asked_for_spectral_norm_normalizes_every_layer_of_d_and_saves_u
     assert isinstance(weighted[2], SpectralNormLinear) and len(weighted) == 3
     assert {"1.u", "1.v", "3.u", "3.v", "6.u", "6.v"} <= set(gan.D.state_dict())
     assert not any(hasattr(layer, "u") for layer in build_gan(make_config(arch="dcgan", latent_dim=8)).D.layers)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_hidden_dim_d_widens_d_alone(arch):
+    shapes = lambda net: [tuple(p.shape) for p in net.parameters()]
+    plain = build_gan(make_config(arch=arch, latent_dim=8, hidden_dim=32))
+    wide = build_gan(make_config(arch=arch, latent_dim=8, hidden_dim=32, hidden_dim_d=64))
+    assert shapes(wide.G) == shapes(plain.G)
+    assert shapes(wide.D) == shapes(build_gan(make_config(arch=arch, latent_dim=8, hidden_dim=64)).D)
+    assert shapes(wide.D) != shapes(plain.D)
+    with pytest.raises(ValueError, match="--hidden-dim-d must be positive"):
+        validate(make_config(arch=arch, hidden_dim_d=-1))
