@@ -13,6 +13,10 @@ training digits only, and cached with its accuracy on the held-out digits.
   features, trained on digits randomly shifted, turned and scaled, so its features
   describe strokes rather than pixel positions. Its scores are computed against the
   held-out digits, which neither the GANs nor it ever trained on.
+- The independent evaluator (``ganlab evaluate --independent``): the same wide CNN, trained
+  instead on MNIST's own 10,000 test digits and scored against them. No ganlab run ever
+  sees them (the offline sample comes from MNIST's training set), and the classifier never
+  sees the digits the runs train on: it is judged by how it reads those.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +25,7 @@ import torch
 from torch import nn
 
 from ganlab.lab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from ganlab.lab.data import default_data_dir, load_dataset
+from ganlab.lab.data import default_data_dir, load_dataset, load_mnist_test, normalize
 
 
 class DigitClassifier(nn.Module):
@@ -178,3 +182,28 @@ def load_scorer(dataset="mnist", data_dir=None, log=print, kind="lenet"):
         acc = accuracy(net, x_te, y_te)
         save_checkpoint({"model": net.state_dict(), "config": {"accuracy": acc, "source": source}}, cache)
     return Scorer(net.eval(), acc, x_tr, y_tr, x_te, y_te, source)
+
+
+INDEPENDENT_EPOCHS = 8     # of MNIST's 10,000 test digits, jittered: 80,000 images seen
+
+
+def load_independent_scorer(dataset="mnist", data_dir=None, log=print):
+    """The independent evaluator: a wide CNN trained on MNIST's 10,000 test digits, which are
+    also its reference; its floor is the run's training digits (``dataset``), which it never
+    saw and reads with the accuracy it reports. Trained once and cached."""
+    data_dir = Path(data_dir or default_data_dir())
+    pixels, labels, source = load_mnist_test(data_dir)
+    x_ref, y_ref = normalize(pixels), labels
+    train = load_dataset(dataset, data_dir)
+    cache = data_dir / "classifier-independent.pt"
+    net = WideCNN()
+    try:
+        saved = load_checkpoint(cache)
+        net.load_state_dict(saved["model"])
+    except (CheckpointError, KeyError, RuntimeError):
+        log(f"training the independent evaluator (a wide CNN) on {source} (once; it is cached in {cache})")
+        net = train_classifier(x_ref, y_ref, epochs=INDEPENDENT_EPOCHS, kind="wide")
+        save_checkpoint({"model": net.state_dict(), "config": {"source": source}}, cache)
+    net.eval()
+    return Scorer(net, accuracy(net, train.images, train.labels), train.images, train.labels, x_ref, y_ref,
+                  f"{source}; floor: {train.source}")

