@@ -190,7 +190,7 @@ def label_agreement(probs, labels):
 def evaluate(path, n=10_000, dataset="mnist", data_dir=None, log=print, per_class=False, truncation=None,
              independent=False):
     """Every score of the samples at ``path``; ``independent``: also the independent
-    evaluator's (``independent_scores``)."""
+    evaluator's (``held_out_scores`` in the features of ``load_independent_scorer``)."""
     samples, labels = load_samples(path, n, truncation=truncation)
     scorer = load_scorer(dataset, data_dir, log=log)
     second = load_scorer(dataset, data_dir, log=log, kind="wide")
@@ -246,19 +246,15 @@ def format_held_out(h, independent=False):
     ]
     if "label_agreement" in h:
         rows.append(("read as the asked-for digit", f"{h['label_agreement']:.3f}", f"{h['classifier_accuracy']:.3f}"))
-    if independent:
-        lines = [f"independent evaluator: a wide CNN trained on MNIST's {h['n_reference']:,} test digits, which no run "
-                 f"trained on, and scored against them ({h['classifier_accuracy']:.1%} accurate on the training digits)",
-                 *table(rows)]
-    else:
-        lines = [f"second opinion: a wide CNN ({h['classifier_accuracy']:.1%} accurate), against the "
-                 f"{h['n_reference']:,} held-out digits no run trained on",
-                 *table(rows)]
-    lines += ["('real digits' here: the training digits, scored against the "
-              f"{'test' if independent else 'held-out'} ones)"]
+    held_out = "test" if independent else "held-out"
+    header = (f"independent evaluator: a wide CNN trained on MNIST's {h['n_reference']:,} test digits, which no run "
+              f"trained on, and scored against them ({h['classifier_accuracy']:.1%} accurate on the training digits)"
+              if independent else f"second opinion: a wide CNN ({h['classifier_accuracy']:.1%} accurate), against the "
+              f"{h['n_reference']:,} held-out digits no run trained on")
+    lines = [header, *table(rows), f"('real digits' here: the training digits, scored against the {held_out} ones)"]
     if "per_digit" in h:
         lines += [""] + digit_rows(h["per_digit"])
-        lines += ["(within each digit: against that digit's held-out images; 'real': its training images)"]
+        lines += [f"(within each digit: against that digit's {held_out} images; 'real': its training images)"]
     return lines
 
 
