@@ -100,3 +100,28 @@ def test_per_digit_scores_tell_variety_within_a_digit_from_one_image_per_digit(s
     unlabelled = evaluate_images(copies, scorer, per_class=True)["per_digit"]
     assert sum(r["n"] for r in unlabelled) == 1000 and max(r["recall"] or 0 for r in unlabelled) < 0.1
 
+
+def test_the_independent_evaluator_is_trained_on_mnists_test_digits_and_reads_the_training_digits(
+        briefly_trained, monkeypatch):
+    import ganlab.lab.classifier as classifier
+    from ganlab.lab.data import DataUnavailable, load_mnist_test
+    try:
+        load_mnist_test()
+    except DataUnavailable as err:
+        pytest.skip(f"MNIST's test set is not reachable here: {err}")
+    monkeypatch.setattr(classifier, "INDEPENDENT_EPOCHS", 2)          # a quick one: the scores' order, not their size
+    result = CliRunner().invoke(main, ["evaluate", str(briefly_trained), "--n", "500", "--dataset", "mnist-sample",
+                                       "--json", "--independent"])
+    assert result.exit_code == 0, result.output
+    numbers = json.loads(result.output[result.output.index("{"):])
+    independent = numbers["independent"]
+    assert independent["n_reference"] == 10_000                 # MNIST's test digits are the reference
+    assert independent["classifier_accuracy"] > 0.9             # it reads the sample's digits, which it never saw
+    assert independent["fid"] > 3 * independent["fid_real"]
+    assert independent["confident"] < independent["confident_real"]
+    plain = CliRunner().invoke(main, ["evaluate", str(briefly_trained), "--n", "500", "--dataset", "mnist-sample",
+                                      "--json"]).output
+    assert "held_out" in numbers and "independent" not in json.loads(plain[plain.index("{"):])
+    table = CliRunner().invoke(main, ["evaluate", str(briefly_trained), "--n", "500", "--dataset", "mnist-sample",
+                                      "--independent"]).output
+    assert "independent evaluator: a wide CNN trained on MNIST's 10,000 test digits" in table
