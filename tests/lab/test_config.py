@@ -22,7 +22,17 @@ def test_seed_recipe_is_the_classic_gan():
 def test_overrides_apply_and_none_is_ignored():
     cfg = make_config("ganlab", lr=1e-3, steps=None)
     assert cfg.lr == 1e-3 and cfg.steps == Config().steps
-    assert set(RECIPES) == {"ganlab", "classic"}
+    assert set(RECIPES) == {"ganlab", "quick", "classic"}
+
+
+def test_the_quick_recipe_is_ganlabs_at_half_the_width_five_times_the_rate_and_8000_steps():
+    quick, ganlab = make_config("quick").to_dict(), make_config("ganlab").to_dict()
+    changed = {k for k in quick if quick[k] != ganlab[k]}
+    assert changed == {"recipe", "hidden_dim", "lr", "steps"}
+    assert (quick["hidden_dim"], quick["lr"], quick["steps"]) == (128, 1e-3, 8000)
+    assert make_config("quick", steps=4000, hidden_dim=256).hidden_dim == 256    # options still win
+    with pytest.raises(ValueError, match="--recipe quick is sized for the MLP"):
+        validate(make_config("quick", arch="dcgan"))
 
 
 def test_unknown_keys_and_recipes_are_refused():
