@@ -2,7 +2,7 @@
 
     python docs/front_page.py ganlab-out/train
 
-RUN is the folder of the README's quick start (``ganlab train --steps 4000``). Two pictures
+RUN is the folder of the README's quick start (``ganlab train --recipe quick``). Two pictures
 go into ``docs/images/``:
 
 - ``front-game.png``, the game in one picture: four noise vectors z, the digits G draws
@@ -99,7 +99,7 @@ def learning_picture(run, out):
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or not (Path(sys.argv[1]) / "checkpoint.pt").exists():
-        sys.exit("usage: python docs/front_page.py RUN  (the folder of a `ganlab train --steps 4000` run)")
+        sys.exit("usage: python docs/front_page.py RUN  (the folder of a `ganlab train --recipe quick` run)")
     run = Path(sys.argv[1])
     game_picture(run, IMAGES / "front-game.png")
     learning_picture(run, IMAGES / "front-learning.png")

@@ -11,7 +11,7 @@ A small digit classifier (trained once and cached) is the measuring instrument. 
     precision/recall are the samples realistic? / is all of the data covered?
 
 Each is shown for real held-out digits (the floor a perfect G would reach), for a G trained
-for 4,000 steps (the quick start; --full: 10,000), for uniform noise, and for a "collapsed" G that draws one digit again and again.
+for 4,000 steps (--full: 10,000), for uniform noise, and for a "collapsed" G that draws one digit again and again.
 
 Then two things FID does not tell you. First, the classifier reads the digit and ignores
 the dust around it: speckle that the eye sees at once barely moves FID. **Stray ink** sees
