@@ -87,7 +87,7 @@ def config_options(command):
 @main.command()
 @click.option("--recipe", type=click.Choice(list(RECIPES)), default="ganlab", show_default=True,
               help="ganlab's tuned settings; quick: the same, an MLP half as wide at five times the rate for 8,000 "
-                   "steps, about a minute on two CPU cores (the quick start); classic: the classic MNIST GAN's.")
+                   "steps, about 90 s on two CPU cores (the quick start); classic: the classic MNIST GAN's.")
 @config_options
 @click.option("--out", "out_dir", help="Output folder [default: ganlab-out/train, or train-2, train-3, ... "
               "when that one already holds a run].")

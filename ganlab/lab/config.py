@@ -19,7 +19,7 @@ def option(default, help, choices=None, cli=True, low=None):
 
 @dataclass
 class Config:
-    recipe: str = option("ganlab", "ganlab's tuned settings, the same sized for a minute on a CPU (quick), or the classic MNIST GAN's", choices='recipes', cli=False)
+    recipe: str = option("ganlab", "ganlab's tuned settings, the same sized for 90 s on two CPU cores (quick), or the classic MNIST GAN's", choices='recipes', cli=False)
     # data
     dataset: str = option("mnist", 'The real images: MNIST, Fashion-MNIST, or the offline 5,000-digit sample', choices='datasets')
     data_dir: str = option("", 'Where data sets are cached ("" = $GANLAB_DATA or ~/.cache/ganlab)')
@@ -100,8 +100,8 @@ OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "r
 
 RECIPES = {
     "ganlab": {},
-    # the quick start's: ganlab's MLP at half the width and five times the rate, for twice the steps in about
-    # the same minute on two CPU cores (measured, 3 seeds: docs/recipes.md#the-quick-recipe)
+    # the quick start's: ganlab's MLP at half the width and five times the rate, for twice the steps in a
+    # little more time (90 s against 72 s on two CPU cores; 3 seeds measured: docs/recipes.md#the-quick-recipe)
     "quick": dict(hidden_dim=128, lr=1e-3, steps=8000),
     # the classic GAN of the documents ganlab grew from, exactly: Adam with default betas, D ending in a
     # sigmoid trained with BCE on probabilities against hard labels 1/0, no averaging
