@@ -2,11 +2,12 @@
 import functools
 import sys
 import warnings
+from dataclasses import fields
 from pathlib import Path
 
 import click
 
-from ganlab.lab.config import RECIPES, make_config
+from ganlab.lab.config import RECIPES, Config, make_config
 
 EXPECTED_ERRORS = (ValueError, RuntimeError, OSError)
 
@@ -68,8 +69,7 @@ def config_options(command):
     """One click option per ``Config`` field: its name, type, choices and help, defaults rendered
     from the recipes (``ganlab.lab.config.help_text``). Every value defaults to None, "not given",
     so that the recipe decides."""
-    from dataclasses import fields
-    from ganlab.lab.config import Config, help_text
+    from ganlab.lab.config import help_text
     for f in reversed([f for f in fields(Config) if f.metadata["cli"]]):
         flag = "--" + f.name.replace("_", "-")
         if f.type is bool:
@@ -86,8 +86,7 @@ def config_options(command):
 
 @main.command()
 @click.option("--recipe", type=click.Choice(list(RECIPES)), default="ganlab", show_default=True,
-              help="ganlab's tuned settings; quick: the same, an MLP half as wide at five times the rate for 8,000 "
-                   "steps, about 90 s on two CPU cores (the quick start); classic: the classic MNIST GAN's.")
+              help=next(f for f in fields(Config) if f.name == "recipe").metadata["help"] + ".")
 @config_options
 @click.option("--out", "out_dir", help="Output folder [default: ganlab-out/train, or train-2, train-3, ... "
               "when that one already holds a run].")
