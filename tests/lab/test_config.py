@@ -25,10 +25,19 @@ def test_overrides_apply_and_none_is_ignored():
     assert set(RECIPES) == {"ganlab", "quick", "classic"}
 
 
-def test_the_quick_recipe_is_ganlabs_at_half_the_width_five_times_the_rate_and_8000_steps():
+def test_ganlabs_mlp_learns_at_five_times_the_classic_rate_and_its_dcgan_at_the_classic_rate():
+    assert make_config().lr == make_config(conditional=True).lr == 1e-3
+    assert make_config(arch="dcgan").lr == make_config(arch="dcgan", conditional=True).lr == 2e-4
+    assert make_config("classic").lr == make_config("classic", arch="dcgan").lr == 2e-4
+    assert make_config(lr=3e-4).lr == make_config(arch="dcgan", lr=3e-4).lr == 3e-4     # --lr wins
+    ganlab, before = make_config().to_dict(), make_config(lr=2e-4).to_dict()       # the rate is all it changes
+    assert {k for k in ganlab if ganlab[k] != before[k]} == {"lr"}
+
+
+def test_the_quick_recipe_is_ganlabs_at_half_the_width_for_8000_steps():
     quick, ganlab = make_config("quick").to_dict(), make_config("ganlab").to_dict()
     changed = {k for k in quick if quick[k] != ganlab[k]}
-    assert changed == {"recipe", "hidden_dim", "lr", "steps"}
+    assert changed == {"recipe", "hidden_dim", "steps"}
     assert (quick["hidden_dim"], quick["lr"], quick["steps"]) == (128, 1e-3, 8000)
     assert make_config("quick", steps=4000, hidden_dim=256).hidden_dim == 256    # options still win
     with pytest.raises(ValueError, match="--recipe quick is sized for the MLP"):
