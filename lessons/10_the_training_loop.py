@@ -38,8 +38,8 @@ Part 2 builds the referee that ganlab's recipe adds to D, each piece checked aga
 Part 3 runs the same loop, packaged as ganlab.gan.GAN (its step is the loop body above),
 with ganlab's recipe, which keeps D from winning outright (lesson 14 and docs/recipes.md):
 BCE on logits, Adam beta1 = 0.5, and the four pieces of part 2. --quick (default) trains it
-1,500 steps, about 30 seconds, enough for the first recognizable digits (mostly 9s, 7s, 3s
-and 1s: the other digits come later); --full trains 10,000. Lesson 21 goes further into
+1,500 steps, about 30 seconds, enough for the first recognizable digits (0s, 9s, 3s and
+1s among blobs: the other digits come later); --full trains 10,000. Lesson 21 goes further into
 spectral norm (its backward, and how fast power iteration converges) and adds the other
 ways to referee.
 
@@ -152,7 +152,7 @@ L.say("""
 
 # %%
 refereed_steps = 1500 if L.quick else 10000
-gan = make_gan("ganlab", device=L.device, seed=L.seed)     # lr 2e-4, β₁ 0.5, BCE on logits, label 0.9,
+gan = make_gan("ganlab", device=L.device, seed=L.seed)     # lr 1e-3, β₁ 0.5, BCE on logits, label 0.9,
                                                            # dropout 0.5, spectral norm, EMA 0.999
 # what ganlab train does before each step, packaged: the next batch, then z_d and z_g as above
 stream = batch_stream(len(images), 100, seed=L.seed, device=L.device)

@@ -266,12 +266,13 @@ print()
 
 # %%
 L.say("""
-    docs/recipes.md trained each for 10,000 steps on the 5,000-digit sample, starting from
-    ganlab's recipe without spectral norm (classifier FID, lower is better; 3 seeds where a
-    spread is given, else one run):
+    docs/recipes.md trained each for 10,000 steps on the 5,000-digit sample, at the classic
+    learning rate 2e-4, starting from ganlab's recipe without spectral norm (classifier FID,
+    lower is better; 3 seeds where a spread is given, else one run; ganlab's MLP now learns
+    at 1e-3, docs/recipes.md#the-learning-rate):
 
         without spectral norm                        75 ± 12
-        + spectral norm                              19 ± 0.3   the default recipe
+        + spectral norm                              19 ± 0.3   the default recipe at lr 2e-4
         + spectral norm, hinge loss                  18 ± 4
         + R1 penalty, gamma 1                        24 ± 2
         + least-squares loss                         75 ± 18
