@@ -1,6 +1,6 @@
 """The TensorBoard page's screenshots, of a real run's dashboard in headless Chromium.
 
-    ganlab train --steps 4000 --tensorboard
+    ganlab train --steps 4000 --lr 2e-4 --tensorboard
     python docs/tensorboard_screenshot.py ganlab-out/train
 
 Starts ``tensorboard`` on a loopback port for RUN/tensorboard and writes

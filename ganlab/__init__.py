@@ -13,7 +13,7 @@ _WHERE = {
     "Sequential": "sequential",
 }
 __all__ = sorted(_WHERE)
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def __getattr__(name):

@@ -105,16 +105,17 @@ L.save(fig, "dcgan_and_mlp.png")
 background = {name: images.reshape(-1, 28, 28)[:, :3, :].mean().item() for name, (images, _) in runs.items()}
 L.say(f"""
     The top three rows of pixels, nearly always black in MNIST (-1): the MLP's samples average
-    {background['MLP GAN']:+.2f} there, the DCGAN's {background['DCGAN']:+.2f}. The convolutions learned a clean
-    background first; the MLP is still averaging whole digits.
+    {background['MLP GAN']:+.2f} there, the DCGAN's {background['DCGAN']:+.2f}. The convolutions learn a clean
+    background first. At ganlab's rate the MLP learns one as quickly, but inside it the MLP is
+    still averaging whole digits into grey blurs, where the DCGAN already draws strokes.
 """)
 L.check("the DCGAN's background is clean: its top rows within 0.1 of black", background["DCGAN"], -1.0, tol=0.1)
 
 
 # %% [markdown]
 # *After 600 steps neither draws digits yet, and they fail differently: the MLP draws blurry
-# averages of whole digits over grey noise; the DCGAN draws sharp strokes on a clean black
-# background, because every filter it learns is a local detector used everywhere.*
+# grey averages of whole digits; the DCGAN draws sharp strokes on a clean black background,
+# because every filter it learns is a local detector used everywhere.*
 
 # %%
 L.finish()
