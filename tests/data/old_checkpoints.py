@@ -18,8 +18,9 @@ from ganlab.lab.config import make_config
 from ganlab.lab.data import Dataset
 
 RUNS = {   # name -> recipe and settings: the default MLP (dropout, spectral norm, EMA), conditional, DCGAN
-    "ganlab": ("ganlab", {}),
-    "conditional": ("ganlab", dict(conditional=True)),
+    # at the rate ganlab's recipe had when these were written (its MLP learns at 1e-3 since 0.2.0)
+    "ganlab": ("ganlab", dict(lr=2e-4)),
+    "conditional": ("ganlab", dict(conditional=True, lr=2e-4)),
     "dcgan": ("classic", dict(arch="dcgan", beta1=0.5, stable_loss=True, ema=0.99)),
 }
 TINY = dict(dataset="mnist-sample", latent_dim=8, hidden_dim=16, batch_size=20, log_every=5, sample_n=16,
