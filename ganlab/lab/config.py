@@ -20,7 +20,7 @@ def option(default, help, choices=None, cli=True, low=None):
 @dataclass
 class Config:
     recipe: str = option("ganlab", "ganlab's tuned settings; quick: the same, an MLP half as wide at twice the rate for 8,000 "
-                         "steps, about 90 s on two CPU cores (the quick start); classic: the classic MNIST GAN's",
+                         "steps, 90 to 115 s on two CPU cores (the quick start); classic: the classic MNIST GAN's",
                          choices='recipes', cli=False)
     # data
     dataset: str = option("mnist", 'The real images: MNIST, Fashion-MNIST, or the offline 5,000-digit sample', choices='datasets')
