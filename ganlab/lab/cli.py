@@ -139,7 +139,7 @@ def sample(checkpoint, n, seed, out_file, digit, interpolate, truncation):
     if interpolate:
         interpolation_figure(G, cfg, seed, out_file)
     else:
-        save_samples(G, cfg, n or (80 if cfg.conditional and digit is None else 64), seed, out_file, digit, truncation)
+        save_samples(G, cfg, n or (80 if cfg.conditional and not cfg.clusters and digit is None else 64), seed, out_file, digit, truncation)
     click.echo(f"wrote {out_file}")
 
 

@@ -56,6 +56,10 @@ class Config:
     mismatched_labels: bool = option(True, 'Conditional: D also rejects real digits shown with a wrong label')
     mismatch_weight: float = option(0.1, "Conditional: those wrongly labelled digits' share of D's fake term (more buys agreement with the label, less variety)")
     projection: bool = option(True, "Conditional: D reads the label by projection, <V_y, D's features>, instead of appended to the image (a conditional DCGAN always projects)")
+    clusters: int = option(0, "Self-conditioning: split the training images into this many clusters by k-means on their "
+                           "pixels and condition G and D on the cluster, no labels needed (ganlab.lab.clusters; 0 = off)")
+    cluster_shares: list | None = option(None, "Each cluster's share of the training images, the odds a sample is "
+                                         "drawn from it (set by training)", cli=False)
     # length: steps wins when both are given
     epochs: int = option(30, 'Passes over the training set', low=1)
     steps: int = option(0, 'Total training steps; overrides --epochs (none: use --epochs)', low=1)
@@ -75,8 +79,8 @@ class Config:
 
     @property
     def num_classes(self):
-        """How many classes G and D are conditioned on: 0 for the classic GAN."""
-        return NUM_CLASSES if self.conditional else 0
+        """How many classes G and D are conditioned on: the digits, the clusters (``--clusters``), or 0 for the classic GAN."""
+        return (self.clusters or NUM_CLASSES) if self.conditional else 0
 
     @property
     def d_width(self):
@@ -96,7 +100,8 @@ class Config:
 
 # Fields added after the first configs were saved, with the value that reproduces those runs
 ADDED_SINCE = dict(loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0, r1=0.0, r1_every=1, gp=0.0,
-                   spectral_norm=False, mismatch_weight=0.5, diagnostics=False, arch="mlp", projection=False)
+                   spectral_norm=False, mismatch_weight=0.5, diagnostics=False, arch="mlp", projection=False,
+                   clusters=0, cluster_shares=None)
 # Names used before the renames, still read from old config.json files and checkpoints
 OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "reference": "nn"}}
 
@@ -115,6 +120,8 @@ RECIPES = {
 
 # Settings that follow from others unless given: (when, what it is called in --help, the settings)
 FOLLOWS = [
+    # self-conditioning is the conditional GAN, with clusters in place of the digits
+    (lambda cfg: cfg.clusters > 0, "--clusters", dict(conditional=True)),
     # measured: with the label appended to x, spectral norm made the conditional GAN worse (FID 54
     # against 29 at 5,000 steps, docs/theory/conditional.md); the projection D keeps it
     (lambda cfg: cfg.conditional and not cfg.projection, "--conditional --no-projection", dict(spectral_norm=False)),
@@ -226,6 +233,9 @@ def validate(cfg):
          "--fast-conv speeds up the convolutions of ganlab's own DCGAN: use it with --arch dcgan and "
          "the autograd or manual backend"),
         (cfg.log_every > 0, "--log-every must be positive"),
+        (cfg.clusters == 0 or cfg.clusters >= 2, f"--clusters must be 0 (off) or at least 2, got {cfg.clusters}"),
+        (not cfg.clusters or cfg.conditional,
+         "--clusters conditions G and D on the cluster: drop --no-conditional"),
     ]
     for ok, message in checks:
         if not ok:

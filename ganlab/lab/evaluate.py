@@ -23,10 +23,10 @@ def load_samples(path, n=10_000, seed=0, truncation=None):
     obj = load_tensors(path) if path.suffix == ".pt" else None
     if isinstance(obj, dict):
         G, cfg = load_generator(path)
-        labels = requested_labels(cfg, n)                     # each digit in turn, if conditional
+        labels = requested_labels(cfg, n, seed=seed)          # each digit in turn, if conditional
         x = generate(G, cfg, n, seed, labels, truncation)
         refuse_non_finite(x, f"the images drawn from {path}:")
-        return x, labels
+        return x, None if cfg.clusters else labels            # clusters are not digits to agree with
     if truncation is not None:
         raise ValueError("--truncation draws from a generator: give a checkpoint, not a tensor of images")
     if not torch.is_tensor(obj) or obj.numel() % 784 or obj.dim() not in (2, 4):

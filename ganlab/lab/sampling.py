@@ -6,6 +6,7 @@ import torch
 
 from ganlab.lab.build import build_generator
 from ganlab.lab.checkpoint import CheckpointError, load_checkpoint
+from ganlab.lab.clusters import draw_clusters
 from ganlab.lab.config import Config
 from ganlab.lab.plots import grid_image, save_grid
 
@@ -47,14 +48,20 @@ def generate(G, cfg, n, seed, labels=None, truncation=None):
     return G(z, labels)                                # (n, 784)
 
 
-def requested_labels(cfg, n, digit=None):
+def requested_labels(cfg, n, digit=None, seed=0):
     """What a conditional G is asked to draw: ``n`` times ``digit``, or each class in turn
-    (0, 1, ..., 9, 0, 1, ...). None for a classic G, which takes no labels."""
+    (0, 1, ..., 9, 0, 1, ...). A self-conditioned G (``--clusters``): clusters drawn with their
+    shares of the training images (from ``seed``). None for a classic G, which takes no labels."""
     if not cfg.conditional:
         if digit is not None:
             raise ValueError("this checkpoint's generator is not conditional: --digit needs one "
                              "trained with `ganlab train --conditional`")
         return None
+    if cfg.clusters:
+        if digit is not None:
+            raise ValueError("this checkpoint's generator is conditioned on k-means clusters (--clusters), not on "
+                             "digits: --digit needs one trained with `ganlab train --conditional`")
+        return draw_clusters(cfg.cluster_shares, n, seed)
     if digit is None:
         return torch.arange(n) % cfg.num_classes
     if not 0 <= digit < cfg.num_classes:
@@ -77,7 +84,8 @@ def class_grid(n, num_classes):
 def save_samples(G, cfg, n, seed, out_file, digit=None, truncation=None):
     """A grid (.png) or a tensor (.pt) of ``n`` samples (``truncation``: see ``noise``).
 
-    For a conditional G without ``digit``: about ``n`` samples (rounded up to the same number
+    For a conditional G without ``digit`` (not a self-conditioned one, whose clusters are drawn
+    with their shares, as ``requested_labels`` says): about ``n`` samples (rounded up to the same number
     of each class), each class in its own rows, with the same noise down each column.
     """
     out = Path(out_file)
@@ -87,8 +95,8 @@ def save_samples(G, cfg, n, seed, out_file, digit=None, truncation=None):
     if n > most:
         raise ValueError(f"--n {n:,} is more than a {out.suffix} of samples holds here ({most:,}): "
                          "ask for fewer, or write several files with other --seed values")
-    labels = requested_labels(cfg, n, digit)
-    if cfg.conditional and digit is None:
+    labels = requested_labels(cfg, n, digit, seed)
+    if cfg.conditional and not cfg.clusters and digit is None:
         rows, columns = class_grid(n, cfg.num_classes)
         z = noise(rows * columns, cfg.latent_dim, seed, truncation)
         labels = torch.arange(cfg.num_classes).repeat_interleave(rows * columns)   # class k: rows k·r .. k·r + r - 1
@@ -122,7 +130,7 @@ def interpolation_figure(G, cfg, seed, out_file, rows=6, steps=10):
     for r in range(rows):
         z0 = generate_noise(cfg, seed + r)
         z1 = generate_noise(cfg, seed + r + 1)
-        label = r % cfg.num_classes if cfg.conditional else None     # a conditional G: row r draws digit r
+        label = r % cfg.num_classes if cfg.conditional else None     # a conditional G: row r draws class r
         walks.append(interpolate(G, z0, z1, steps, label))
     out.parent.mkdir(parents=True, exist_ok=True)
     import matplotlib
@@ -133,7 +141,8 @@ def interpolation_figure(G, cfg, seed, out_file, rows=6, steps=10):
     cell = 30                                                   # 28 pixels and make_grid's 2-pixel padding
     ax.set_xticks([cell * k + 16 for k in range(steps)], [f"{k / (steps - 1):.2g}" for k in range(steps)])
     ax.set_yticks([cell * r + 16 for r in range(rows)],
-                  [f"digit {r % cfg.num_classes}" if cfg.conditional else f"walk {r + 1}" for r in range(rows)])
+                  [f"{'cluster' if cfg.clusters else 'digit'} {r % cfg.num_classes}" if cfg.conditional
+                   else f"walk {r + 1}" for r in range(rows)])
     ax.set_xlabel("t: each image is G((1 - t) z0 + t z1), from one noise vector (t = 0) to the next (t = 1)")
     ax.set_title("Walks through G's latent space: smooth changes mean G learned a continuous map")
     ax.tick_params(length=0)

@@ -14,6 +14,7 @@ import json
 import signal
 import time
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -22,6 +23,7 @@ from ganlab.lab.classifier import cached_classifier
 from ganlab.lab.build import DTYPES, build_model, step_function
 from ganlab.lab.checkpoint import (CheckpointError, load_checkpoint, load_training_state, save_checkpoint,
                                   training_state)
+from ganlab.lab.clusters import cluster_labels, purity
 from ganlab.lab.config import Config, validate
 from ganlab.lab.data import load_dataset
 from ganlab.lab.loop import StepInputs, batch_stream
@@ -95,10 +97,11 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                                 "device": cfg.device, "compile": cfg.compile,
                                 "fast_conv": cfg.fast_conv})
         validate(cfg)
-    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
-
     set_seed(cfg.seed)
     data = load_dataset(cfg.dataset, cfg.data_dir or None, device)
+    if cfg.clusters:                                  # self-conditioning: each image's cluster is its label
+        cfg, data.labels = self_conditioning(cfg, data, log)
+    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
     model = build_model(cfg, device)
     take_step = step_function(model, cfg)                   # model.step, or the same step compiled
     dtype = DTYPES[cfg.dtype]
@@ -161,7 +164,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                 _check_finite(sums, step)                    # never save a diverged model
                 grid = _epoch_grid(model, fixed_z, fixed_y, out, step // steps_per_epoch)
                 board and board.grid(grid_image(grid, GRID_COLUMNS), step)
-                watchdog.check_samples(grid, step, labels=fixed_y)
+                watchdog.check_samples(grid, step, labels=None if cfg.clusters else fixed_y)     # clusters are not digits
                 save_checkpoint(snapshot(), out / "checkpoint.pt")
                 board and board.flush()
     if bar:
@@ -175,6 +178,19 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
     if diagnostics:
         diagnostics.save(out)
     return history
+
+
+def self_conditioning(cfg, data, log):
+    """``cfg`` with its clusters' shares, and the cluster of each training image, its label
+    (``ganlab.lab.clusters``). A resumed run must find the clusters it was trained on."""
+    clusters, shares = cluster_labels(data.images, cfg.clusters)
+    if cfg.cluster_shares is not None and not torch.allclose(shares, torch.tensor(cfg.cluster_shares, dtype=shares.dtype)):
+        raise ValueError("the training images no longer fall into the clusters this run was trained on: "
+                         "resume it on the data it started with")
+    log(f"self-conditioning: {cfg.clusters} k-means clusters of the training images, each {shares.min():.1%} to "
+        f"{shares.max():.1%} of them; {purity(clusters, data.labels.cpu(), cfg.clusters):.0%} share "
+        "their cluster's commonest label")
+    return replace(cfg, cluster_shares=shares.tolist()), clusters.to(data.labels.device)
 
 
 def _diagnostics(cfg, model, images, labels, device, dtype):

@@ -308,3 +308,20 @@ def test_every_default_in_train_help_is_the_recipes():
     spectral = next(p for p in train.params if p.name == "spectral_norm").help
     assert "with --conditional --no-projection off" in spectral and "with --arch dcgan off" in spectral
     assert make_config(conditional=True).spectral_norm and not make_config(conditional=True, projection=False).spectral_norm
+
+
+def test_a_self_conditioned_gan_draws_its_clusters_with_their_shares_and_takes_no_digit(synthetic_data, tmp_path):
+    from ganlab.lab.evaluate import load_samples
+    from ganlab.lab.sampling import load_generator, requested_labels
+    out = tmp_path / "clusters"
+    assert run("train", "--clusters", 4, "--steps", 10, "--out", out, *TINY).exit_code == 0
+    ckpt = out / "checkpoint.pt"
+    assert_one_line_error(run("sample", ckpt, "--digit", 3), "k-means clusters")
+    assert run("sample", ckpt, "--out", tmp_path / "mix.pt").exit_code == 0
+    assert torch.load(tmp_path / "mix.pt").shape == (64, 1, 28, 28)       # one mixed grid, not a block per cluster
+    _, cfg = load_generator(ckpt)
+    drawn = requested_labels(cfg, 20_000)
+    shares = torch.bincount(drawn, minlength=4).double() / len(drawn)
+    torch.testing.assert_close(shares, torch.tensor(cfg.cluster_shares, dtype=torch.float64), atol=0.015, rtol=0)
+    images, labels = load_samples(ckpt, n=50)
+    assert images.shape == (50, 784) and labels is None                   # no digit to agree with

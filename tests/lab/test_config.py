@@ -127,3 +127,20 @@ def test_the_manual_backend_refuses_the_dcgans_r1_and_names_the_way_out():
     with pytest.raises(ValueError, match=r"use --backend autograd, or train without them \(--r1 0\)"):
         validate(make_config(arch="dcgan", backend="manual"))
     validate(make_config(arch="dcgan", backend="manual", r1=0.0))
+
+
+def test_clusters_make_a_conditional_gan_with_one_class_per_cluster():
+    cfg = make_config(clusters=20)
+    assert cfg.conditional and cfg.num_classes == 20 and cfg.projection and cfg.spectral_norm
+    assert make_config(conditional=True).num_classes == 10 and make_config().num_classes == 0
+    assert make_config(arch="dcgan", clusters=5).conditional
+    for bad, message in ((dict(clusters=1), "at least 2"), (dict(clusters=-3), "at least 2"),
+                         (dict(clusters=5, conditional=False), "drop --no-conditional")):
+        with pytest.raises(ValueError, match=message):
+            validate(make_config(**bad))
+
+
+def test_configs_saved_before_clusters_load_without_them():
+    old = {k: v for k, v in make_config(conditional=True).to_dict().items() if k not in ("clusters", "cluster_shares")}
+    cfg = Config.from_dict(old)
+    assert cfg.clusters == 0 and cfg.cluster_shares is None and cfg.num_classes == 10

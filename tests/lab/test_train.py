@@ -159,3 +159,23 @@ def test_a_dcgan_refuses_what_it_does_not_have():
     for option in ("minibatch_std", "compile", "diagnostics"):
         with pytest.raises(ValueError, match="--arch dcgan takes none of"):
             validate(make_config(arch="dcgan", **{option: True}))
+
+
+def test_a_self_conditioned_run_learns_clusters_of_the_images_and_resumes_exactly(synthetic_data, tiny, tmp_path):
+    from sklearn.cluster import KMeans
+    def cfg(steps):
+        return make_config(steps=steps, clusters=3, **tiny)
+    train(cfg(30), tmp_path / "whole", log=lambda s: None)
+    saved = json.loads((tmp_path / "whole/config.json").read_text())
+    # the shares are those of the images' k-means clusters: sklearn, started from the same centres, agrees
+    from ganlab.lab.clusters import kmeans
+    clusters, centres = kmeans(synthetic_data.images, 3)
+    ref = KMeans(n_clusters=3, init=centres.numpy(), n_init=1, tol=0).fit(synthetic_data.images.double().numpy())
+    counts = torch.bincount(torch.from_numpy(ref.labels_), minlength=3).double() / len(clusters)
+    torch.testing.assert_close(torch.tensor(saved["cluster_shares"], dtype=torch.float64), counts)
+    assert saved["conditional"] and saved["clusters"] == 3
+    ckpt = load_checkpoint(tmp_path / "whole/checkpoint.pt")
+    assert ckpt["model"]["D"]["embed"].shape[0] == 3                       # V: one direction per cluster
+    train(cfg(17), tmp_path / "split", log=lambda s: None)
+    train(cfg(30), tmp_path / "split", resume=True, log=lambda s: None)
+    assert_same_weights(weights(tmp_path / "whole/checkpoint.pt"), weights(tmp_path / "split/checkpoint.pt"))
