@@ -23,7 +23,8 @@ proportional to its squared distance to the nearest centre picked so far.
 import torch
 
 KMEANS_SEED = 0                # the clusters of a data set are the same for every run
-KMEANS_ITERATIONS = 50         # Lloyd steps: on MNIST's pixels the assignments settle well before
+KMEANS_ITERATIONS = 50         # Lloyd steps at most: it stops once no image changes cluster
+FIT_ON = 5_000                 # images k-means looks at; the others are then given to the nearest centre
 
 
 def kmeans(x, k, iterations=KMEANS_ITERATIONS, seed=KMEANS_SEED):
@@ -38,16 +39,27 @@ def kmeans(x, k, iterations=KMEANS_ITERATIONS, seed=KMEANS_SEED):
     for _ in range(k - 1):
         d2 = torch.cdist(x, centres).pow(2).min(dim=1).values                  # then far from those picked
         centres = torch.cat([centres, x[torch.multinomial(d2, 1, generator=gen)]])
+    before = None
     for _ in range(iterations):
         nearest = torch.cdist(x, centres).argmin(dim=1)                        # each image to its nearest centre
+        if before is not None and torch.equal(nearest, before):
+            break                                                              # settled: the centres stay
         centres = torch.stack([x[nearest == j].mean(dim=0) if (nearest == j).any() else centres[j]
                                for j in range(k)])                             # each centre to its images' mean
+        before = nearest
     return torch.cdist(x, centres).argmin(dim=1), centres
 
 
-def cluster_labels(images, k):
-    """The images' k-means clusters as labels (N,) int64, and each cluster's share of the images (k,)."""
-    clusters, _ = kmeans(images.reshape(len(images), -1), k)
+def cluster_labels(images, k, fit_on=FIT_ON):
+    """The images' k-means clusters as labels (N,) int64, and each cluster's share of the images (k,).
+
+    The centres are fitted on ``fit_on`` of the images, the same ones every time (all of them
+    when there are no more: the offline sample's 4,000); each image then goes to its nearest centre."""
+    x = images.detach().cpu().reshape(len(images), -1).double()
+    fit = torch.randperm(len(x), generator=torch.Generator().manual_seed(KMEANS_SEED))[:fit_on].sort().values \
+        if len(x) > fit_on else slice(None)
+    _, centres = kmeans(x[fit], k)
+    clusters = torch.cdist(x, centres).argmin(dim=1)
     shares = torch.bincount(clusters, minlength=k).double() / len(clusters)
     return clusters, shares
 

@@ -70,3 +70,14 @@ def test_clusters_are_drawn_with_their_shares():
     torch.testing.assert_close(counts, torch.tensor(shares, dtype=torch.float64), atol=0.015, rtol=0)
     assert torch.equal(drawn, draw_clusters(shares, 20_000, seed=1))
     assert not torch.equal(drawn, draw_clusters(shares, 20_000, seed=2))
+
+
+def test_a_large_set_is_clustered_on_a_fixed_part_and_each_image_goes_to_the_nearest_centre(digits):
+    x, y = digits
+    assert torch.equal(cluster_labels(x, 10, fit_on=1000)[0], kmeans(x, 10)[0])      # all fit: plain k-means
+    part, shares = cluster_labels(x, 10, fit_on=400)
+    assert torch.equal(part, cluster_labels(x, 10, fit_on=400)[0])
+    assert shares.sum().item() == pytest.approx(1.0) and purity(part, y, 10) > 0.45
+    # each image is nearest to the mean of the fitted centres it was given: the clusters are Voronoi cells
+    centres = torch.stack([x[part == j].mean(0) for j in range(10)])
+    assert (torch.cdist(x, centres).argmin(1) == part).double().mean() > 0.95
