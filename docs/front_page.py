@@ -2,8 +2,9 @@
 
     python docs/front_page.py ganlab-out/train
 
-RUN is the folder of the README's quick start (``ganlab train --recipe quick``). Two pictures
-go into ``docs/images/``:
+RUN is the folder of a run of the README's quick start without its clusters (``ganlab train
+--recipe quick --clusters 0``): the plain game of one G and one D that the lessons build. Two
+pictures go into ``docs/images/``:
 
 - ``front-game.png``, the game in one picture: four noise vectors z, the digits G draws
   from them (its averaged weights, as a run samples), a real 2, 3, 5 and 7, and on each digit what the run's D says of it, the
@@ -40,6 +41,9 @@ def game_picture(run, out):
     import matplotlib.pyplot as plt
     ckpt = load_checkpoint(run / "checkpoint.pt")
     cfg = Config.from_dict(ckpt["config"])
+    if cfg.conditional:
+        sys.exit(f"{run} is a conditional run: the front page draws the plain game, "
+                 "`ganlab train --recipe quick --clusters 0`")
     gan = build_gan(cfg)
     gan.G.load_state_dict(ckpt["model"].get("G_ema") or ckpt["model"]["G"])   # the G a run draws from
     gan.D.load_state_dict(ckpt["model"]["D"])
@@ -74,7 +78,7 @@ def game_picture(run, out):
     fig.add_artist(plt.annotate("", xy=(0.575, 0.5), xytext=(0.49, 0.5), xycoords="figure fraction", arrowprops=arrow))
     fig.add_artist(plt.annotate("", xy=(0.695, 0.5), xytext=(0.79, 0.5), xycoords="figure fraction", arrowprops=arrow))
     fig.text(0.5, 0.04, "D is trained to say 1 for real digits and 0 for fakes; G, to make D say 1 for its fakes. "
-             f"On each digit, what the quick start's D says after {ckpt['model']['steps']:,} steps.",
+             f"On each digit, what the quick recipe's D says after {ckpt['model']['steps']:,} steps.",
              ha="center", fontsize=10)
     fig.savefig(out, dpi=100)
     plt.close(fig)
@@ -99,7 +103,7 @@ def learning_picture(run, out):
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or not (Path(sys.argv[1]) / "checkpoint.pt").exists():
-        sys.exit("usage: python docs/front_page.py RUN  (the folder of a `ganlab train --recipe quick` run)")
+        sys.exit("usage: python docs/front_page.py RUN  (the folder of a `ganlab train --recipe quick --clusters 0` run)")
     run = Path(sys.argv[1])
     game_picture(run, IMAGES / "front-game.png")
     learning_picture(run, IMAGES / "front-learning.png")

@@ -23,7 +23,7 @@ from ganlab.lab.classifier import cached_classifier
 from ganlab.lab.build import DTYPES, build_model, step_function
 from ganlab.lab.checkpoint import (CheckpointError, load_checkpoint, load_training_state, save_checkpoint,
                                   training_state)
-from ganlab.lab.clusters import cluster_labels, purity
+from ganlab.lab.clusters import cluster_labels, draw_clusters, purity
 from ganlab.lab.config import Config, validate
 from ganlab.lab.data import load_dataset
 from ganlab.lab.loop import StepInputs, batch_stream
@@ -188,8 +188,8 @@ def self_conditioning(cfg, data, log):
         raise ValueError("the training images no longer fall into the clusters this run was trained on: "
                          "resume it on the data it started with")
     log(f"self-conditioning: {cfg.clusters} k-means clusters of the training images, each {shares.min():.1%} to "
-        f"{shares.max():.1%} of them; {purity(clusters, data.labels.cpu(), cfg.clusters):.0%} share "
-        "their cluster's commonest label")
+        f"{shares.max():.1%} of them; {purity(clusters, data.labels.cpu(), cfg.clusters):.0%} of the images carry "
+        "their cluster's commonest label (read for this line only)")
     return replace(cfg, cluster_shares=shares.tolist()), clusters.to(data.labels.device)
 
 
@@ -240,11 +240,14 @@ def fixed_noise(cfg, dtype, device):
     """The noise (and, for a conditional GAN, the labels) drawn for every sample grid.
 
     A conditional grid has one row per class: row k asks G for class k, with the same
-    noise in each column, so a column shows one "style" written as every digit.
+    noise in each column, so a column shows one "style" written as every digit. A
+    self-conditioned G (``--clusters``) draws as a classic one does, a grid of its samples,
+    each cluster asked for with its share of the training images.
     """
     gen = torch.Generator().manual_seed(cfg.seed + 2)
-    if not cfg.conditional:
-        return torch.randn(cfg.sample_n, cfg.latent_dim, generator=gen, dtype=dtype).to(device), None
+    if not cfg.conditional or cfg.clusters:
+        z = torch.randn(cfg.sample_n, cfg.latent_dim, generator=gen, dtype=dtype).to(device)
+        return z, draw_clusters(cfg.cluster_shares, cfg.sample_n, cfg.seed + 2).to(device) if cfg.clusters else None
     columns = GRID_COLUMNS
     z = torch.randn(columns, cfg.latent_dim, generator=gen, dtype=dtype).repeat(cfg.num_classes, 1)
     y = torch.arange(cfg.num_classes).repeat_interleave(columns)

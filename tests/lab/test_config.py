@@ -34,11 +34,12 @@ def test_ganlabs_mlp_learns_at_five_times_the_classic_rate_and_its_dcgan_at_the_
     assert {k for k in ganlab if ganlab[k] != before[k]} == {"lr"}
 
 
-def test_the_quick_recipe_is_ganlabs_at_half_the_width_twice_the_rate_and_8000_steps():
+def test_the_quick_recipe_is_ganlabs_at_half_the_width_twice_the_rate_8000_steps_and_20_clusters():
     quick, ganlab = make_config("quick").to_dict(), make_config("ganlab").to_dict()
     changed = {k for k in quick if quick[k] != ganlab[k]}
-    assert changed == {"recipe", "hidden_dim", "lr", "steps"}
-    assert (quick["hidden_dim"], quick["lr"], quick["steps"]) == (128, 2e-3, 8000)
+    assert changed == {"recipe", "hidden_dim", "lr", "steps", "clusters", "conditional"}
+    assert (quick["hidden_dim"], quick["lr"], quick["steps"], quick["clusters"]) == (128, 2e-3, 8000, 20)
+    assert not make_config("quick", clusters=0).conditional                       # --clusters 0: the plain game
     assert make_config("quick", steps=4000, hidden_dim=256).hidden_dim == 256    # options still win
     with pytest.raises(ValueError, match="--recipe quick is sized for the MLP"):
         validate(make_config("quick", arch="dcgan"))

@@ -179,3 +179,13 @@ def test_a_self_conditioned_run_learns_clusters_of_the_images_and_resumes_exactl
     train(cfg(17), tmp_path / "split", log=lambda s: None)
     train(cfg(30), tmp_path / "split", resume=True, log=lambda s: None)
     assert_same_weights(weights(tmp_path / "whole/checkpoint.pt"), weights(tmp_path / "split/checkpoint.pt"))
+
+
+def test_a_self_conditioned_runs_grid_is_a_mixed_grid_of_its_clusters(tiny):
+    from ganlab.lab.train import fixed_noise
+    cfg = make_config(clusters=4, cluster_shares=[0.5, 0.0, 0.5, 0.0], sample_n=64, latent_dim=8)
+    z, y = fixed_noise(cfg, torch.float32, "cpu")
+    assert z.shape == (64, 8) and y.shape == (64,)
+    assert set(y.tolist()) == {0, 2}                               # only the clusters that hold images
+    z_digits, y_digits = fixed_noise(make_config(conditional=True, latent_dim=8), torch.float32, "cpu")
+    assert y_digits.tolist() == [d for d in range(10) for _ in range(8)]   # digits: one row each
