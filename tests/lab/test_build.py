@@ -12,13 +12,13 @@ from ganlab.speed.conv_kernels import KernelSpectralNormConv2d
 
 # Settings of the run, not of the model: they choose data, length, place and logging
 RUN_FIELDS = {"recipe", "dataset", "data_dir", "batch_size", "epochs", "steps", "backend", "device", "seed",
-              "log_every", "sample_n", "dtype", "mismatched_labels"}
+              "log_every", "sample_n", "dtype", "mismatched_labels", "cluster_shares"}
 # A value for each model setting that differs from the classic recipe's (the twin's own)
 CHANGED = dict(arch="dcgan", latent_dim=16, hidden_dim=64, hidden_dim_d=48, image_dim=49, slope=0.1, lr=1e-3, lr_d=1e-3, lr_g=1e-3,
                beta1=0.5, beta2=0.99, loss="hinge", stable_loss=True, real_label=0.9, g_loss="saturating", ema=0.9,
                dropout=0.5, minibatch_std=True, translation=0.125, cutout=0.5, r1=1.0, r1_every=2, gp=1.0,
                spectral_norm=True, conditional=True, mismatch_weight=0.2, projection=True, compile=True,
-               fast_conv=True, diagnostics=True)
+               fast_conv=True, diagnostics=True, clusters=3)
 BASE = make_config("classic", backend="nn", dtype="float64", latent_dim=8, hidden_dim=32)
 
 
@@ -33,8 +33,9 @@ def twin_run(cfg, steps=3):
         z_d, z_g = torch.randn(2, 8, cfg.latent_dim, generator=gen, dtype=torch.float64)
         labels = []
         if cfg.conditional:
-            y = torch.randint(10, (4, 8), generator=gen)
-            labels = [y[0], y[1], y[2], (y[0] + 1 + y[3] % 9) % 10]
+            classes = cfg.num_classes                               # the digits, or --clusters' clusters
+            y = torch.randint(classes, (4, 8), generator=gen)
+            labels = [y[0], y[1], y[2], (y[0] + 1 + y[3] % (classes - 1)) % classes]
         out += [v.item() for v in twin.step(x, z_d, z_g, *labels).values()]
     weights = [p.detach().flatten() for net in (twin.G, twin.D, twin.sampler()) for p in net.parameters()]
     return torch.tensor(out), torch.cat(weights)
@@ -49,7 +50,7 @@ def test_the_twin_does_what_each_setting_says_or_refuses_it(name):
     changed = replace(BASE, **{name: CHANGED[name]})
     if name == "mismatch_weight":           # it weighs the wrongly labelled reals of a conditional GAN
         base, changed = replace(BASE, conditional=True), replace(changed, conditional=True)
-    elif name == "projection":
+    elif name in ("projection", "clusters"):   # the clusters stand in for a conditional GAN's digits
         base, changed = replace(BASE, conditional=True), replace(changed, conditional=True)
     else:
         base = BASE
