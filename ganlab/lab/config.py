@@ -20,7 +20,7 @@ def option(default, help, choices=None, cli=True, low=None):
 @dataclass
 class Config:
     recipe: str = option("ganlab", "ganlab's tuned settings; quick: the same, an MLP half as wide at twice the rate for 8,000 "
-                         "steps, self-conditioned on 20 clusters, about 2 minutes on two CPU cores (the quick start); "
+                         "steps, self-conditioned on 20 clusters, 85 s to 2 minutes on two CPU cores (the quick start); "
                          "classic: the classic MNIST GAN's",
                          choices='recipes', cli=False)
     # data
