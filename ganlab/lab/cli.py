@@ -100,12 +100,17 @@ def config_options(command):
 @friendly_errors
 def train(recipe, out_dir, resume, overwrite, tensorboard_dir, **options):
     """Train a GAN and write logs, figures and checkpoints into --out."""
-    from ganlab.lab.train import fresh_run_dir, train as run_training
-    cfg = make_config(recipe, **options)
+    from ganlab.lab.train import fresh_run_dir, resumed_config, train as run_training
     if out_dir is None:          # an explicit --out stays strict; the default never trips a second run
         if resume:
             raise click.UsageError("--resume needs the --out folder of the run to continue")
         out_dir = fresh_run_dir("ganlab-out/train")
+    if resume:                   # the saved settings, with only the options given on this line
+        given_recipe = None if click.get_current_context().get_parameter_source("recipe") \
+            is click.core.ParameterSource.DEFAULT else recipe
+        cfg = resumed_config(out_dir, given_recipe, **{k: v for k, v in options.items() if v is not None})
+    else:
+        cfg = make_config(recipe, **options)
     if tensorboard_dir == "":    # --tensorboard without a folder: beside the run
         tensorboard_dir = str(Path(out_dir) / "tensorboard")
     run_training(cfg, out_dir, resume=resume, overwrite=overwrite, log=click.echo,

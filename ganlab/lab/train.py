@@ -62,6 +62,30 @@ def prepare_out_dir(out_dir, resume, overwrite):
     return out
 
 
+# what --resume may change; every other setting is the saved run's
+RESUMABLE = ("epochs", "steps", "device", "compile", "fast_conv")
+
+
+def resumed_config(out_dir, recipe=None, **given):
+    """The settings of the run saved in ``out_dir``, with the options ``given`` to --resume.
+
+    A setting --resume cannot change may be given again, but only with its saved value: a
+    different one is refused, never ignored. A setting not given keeps its saved value, so a
+    DCGAN resumed without --fast-conv keeps the path it ran on. --epochs alone counts the new
+    length in epochs, as it does in a new run."""
+    out = prepare_out_dir(out_dir, resume=True, overwrite=False)
+    saved = Config.from_dict(load_checkpoint(out / "checkpoint.pt")["config"])
+    given = {**given, **({"recipe": recipe} if recipe is not None else {})}
+    changed = [name for name, value in given.items() if name not in RESUMABLE and value != getattr(saved, name)]
+    if changed:
+        flags = ", ".join("--" + name.replace("_", "-") for name in changed)
+        raise ValueError(f"--resume continues the run in {out} with its saved settings, and {flags} {'differs' if len(changed) == 1 else 'differ'} "
+                         "from them; only --steps, --epochs, --device, --compile and --fast-conv may change")
+    if "epochs" in given and "steps" not in given:
+        given["steps"] = 0
+    return replace(saved, **{name: given[name] for name in RESUMABLE if name in given})
+
+
 @contextmanager
 def stop_requests():
     """Turn Ctrl-C (SIGINT) and SIGTERM into a flag the loop checks between steps,
@@ -93,9 +117,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
     if resume:
         ckpt = load_checkpoint(out / "checkpoint.pt", map_location=device)
         saved = Config.from_dict(ckpt["config"])
-        cfg = Config.from_dict({**saved.to_dict(), "epochs": cfg.epochs, "steps": cfg.steps,
-                                "device": cfg.device, "compile": cfg.compile,
-                                "fast_conv": cfg.fast_conv})
+        cfg = replace(saved, **{name: getattr(cfg, name) for name in RESUMABLE})
         validate(cfg)
     set_seed(cfg.seed)
     data = load_dataset(cfg.dataset, cfg.data_dir or None, device)

@@ -108,6 +108,33 @@ def test_resume_continues_to_the_new_length(trained):
     assert "step     30" in result.output and "step     15" not in result.output
 
 
+def test_resume_keeps_the_saved_settings_it_is_not_given(synthetic_data, tmp_path):
+    # a 30-step DCGAN run (its recipe turns --fast-conv on) stopped at 10 steps, as by Ctrl-C
+    out = tmp_path / "run"
+    assert run("train", "--arch", "dcgan", "--steps", 10, "--out", out, *TINY).exit_code == 0
+    state = load_checkpoint(out / "checkpoint.pt")
+    state["config"]["steps"] = 30
+    torch.save(state, out / "checkpoint.pt")
+    result = run("train", "--out", out, "--resume")          # the way the stop message says to go on
+    assert result.exit_code == 0, result.output
+    saved = load_checkpoint(out / "checkpoint.pt")
+    assert saved["step"] == 30                               # not the 30 epochs of a new run's default
+    assert saved["config"]["fast_conv"] and saved["config"]["arch"] == "dcgan"
+    assert run("train", "--out", out, "--resume", "--steps", 35, "--no-fast-conv").exit_code == 0
+    assert not load_checkpoint(out / "checkpoint.pt")["config"]["fast_conv"]
+
+
+def test_resume_refuses_a_changed_setting_and_keeps_the_run(trained):
+    # the run's own settings may be repeated; a new value is refused, never dropped
+    assert run("train", "--steps", 25, "--out", trained, "--resume", *TINY).exit_code == 0
+    before = (trained / "checkpoint.pt").read_bytes()
+    assert_one_line_error(run("train", "--steps", 30, "--out", trained, "--resume", "--lr", 0.1),
+                          "--lr differs from them")
+    assert_one_line_error(run("train", "--out", trained, "--resume", "--recipe", "classic", "--batch-size", 5),
+                          "--batch-size, --recipe differ")
+    assert (trained / "checkpoint.pt").read_bytes() == before
+
+
 def test_sample_errors(trained, tmp_path):
     assert_one_line_error(run("sample", tmp_path / "missing.pt"), "no checkpoint")
     bad = tmp_path / "bad.pt"
