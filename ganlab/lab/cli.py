@@ -106,9 +106,10 @@ def train(recipe, out_dir, resume, overwrite, tensorboard_dir, **options):
             raise click.UsageError("--resume needs the --out folder of the run to continue")
         out_dir = fresh_run_dir("ganlab-out/train")
     if resume:                   # the saved settings, with only the options given on this line
-        given_recipe = None if click.get_current_context().get_parameter_source("recipe") \
-            is click.core.ParameterSource.DEFAULT else recipe
-        cfg = resumed_config(out_dir, given_recipe, **{k: v for k, v in options.items() if v is not None})
+        given = {name: value for name, value in options.items() if value is not None}
+        if click.get_current_context().get_parameter_source("recipe") is not click.core.ParameterSource.DEFAULT:
+            given["recipe"] = recipe
+        cfg = resumed_config(out_dir, **given)
     else:
         cfg = make_config(recipe, **options)
     if tensorboard_dir == "":    # --tensorboard without a folder: beside the run

@@ -66,7 +66,7 @@ def prepare_out_dir(out_dir, resume, overwrite):
 RESUMABLE = ("epochs", "steps", "device", "compile", "fast_conv")
 
 
-def resumed_config(out_dir, recipe=None, **given):
+def resumed_config(out_dir, **given):
     """The settings of the run saved in ``out_dir``, with the options ``given`` to --resume.
 
     A setting --resume cannot change may be given again, but only with its saved value: a
@@ -75,11 +75,11 @@ def resumed_config(out_dir, recipe=None, **given):
     length in epochs, as it does in a new run."""
     out = prepare_out_dir(out_dir, resume=True, overwrite=False)
     saved = Config.from_dict(load_checkpoint(out / "checkpoint.pt")["config"])
-    given = {**given, **({"recipe": recipe} if recipe is not None else {})}
     changed = [name for name, value in given.items() if name not in RESUMABLE and value != getattr(saved, name)]
     if changed:
         flags = ", ".join("--" + name.replace("_", "-") for name in changed)
-        raise ValueError(f"--resume continues the run in {out} with its saved settings, and {flags} {'differs' if len(changed) == 1 else 'differ'} "
+        verb = "differs" if len(changed) == 1 else "differ"
+        raise ValueError(f"--resume continues the run in {out} with its saved settings, and {flags} {verb} "
                          "from them; only --steps, --epochs, --device, --compile and --fast-conv may change")
     if "epochs" in given and "steps" not in given:
         given["steps"] = 0
