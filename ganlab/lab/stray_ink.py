@@ -9,6 +9,10 @@ on the picture:
   stroke, where pixels touching at an edge or a corner are connected;
 - **isolated pixels**: bright pixels none of whose 8 neighbours is bright.
 
+``stray_pieces`` says what the stray ink is made of: the size of every piece of ink off
+an image's largest stroke. Dust is pieces of one pixel; a digit drawn in two parts, or a
+blot beside it, is one piece of many.
+
 "Bright" is a pixel above ``threshold`` on the [-1, 1] scale (0: half-way to white).
 
 The strokes are found by *label propagation*: each bright pixel starts with its own number,
@@ -54,3 +58,20 @@ def stray_ink(images, threshold=0.0):
                           padding=1).squeeze(1) - bright.double()              # bright 8-neighbours
     isolated = (bright & (neighbours == 0)).flatten(1).sum(dim=1).double()
     return share, isolated
+
+
+def stray_pieces(images, threshold=0.0):
+    """Every piece of ink off an image's largest stroke: (the image it is in, its size in pixels), two (P,) long tensors.
+
+    An image with strokes of sizes 40, 3 and 1 gives two pieces, of 3 and 1 pixels; of two
+    largest strokes of equal size, one is the stroke and the other a piece (as in ``stray_ink``).
+    """
+    labels = stroke_labels(bright_pixels(images, threshold))                  # stroke numbers, unique in the batch
+    pixels = labels.shape[1] * labels.shape[2]
+    numbers, sizes = labels[labels > 0].unique(return_counts=True)             # every stroke, and its size
+    image = (numbers - 1) // pixels                                            # the image a stroke number was born in
+    order = torch.argsort(image * (pixels + 1) + (pixels - sizes), stable=True)   # by image, largest stroke first
+    image, sizes = image[order], sizes[order]
+    first = torch.ones_like(image, dtype=torch.bool)
+    first[1:] = image[1:] != image[:-1]                                        # each image's largest stroke
+    return image[~first], sizes[~first]

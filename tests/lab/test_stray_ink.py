@@ -4,7 +4,7 @@ import pytest
 import torch
 from scipy import ndimage
 
-from ganlab.lab.stray_ink import bright_pixels, stray_ink
+from ganlab.lab.stray_ink import bright_pixels, stray_ink, stray_pieces
 
 EIGHT_NEIGHBOURS = np.ones((3, 3))
 
@@ -39,6 +39,26 @@ def test_stray_ink_matches_scipy_connected_components(digits, rate):
     theirs = [scipy_stray_ink(image) for image in images]
     torch.testing.assert_close(share, torch.tensor([s for s, _ in theirs], dtype=torch.float64), atol=1e-12, rtol=0)
     torch.testing.assert_close(isolated, torch.tensor([float(i) for _, i in theirs], dtype=torch.float64), atol=0, rtol=0)
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.01, 0.05])
+def test_stray_pieces_are_scipys_strokes_but_the_largest(digits, rate):
+    images = speckled(digits, rate)
+    image, size = stray_pieces(images)
+    for i, picture in enumerate(images):
+        bright = picture.reshape(28, 28).numpy() > 0
+        labels, count = ndimage.label(bright, structure=EIGHT_NEIGHBOURS)
+        theirs = sorted(np.bincount(labels.ravel())[1:].tolist())[:-1]          # every stroke but one largest
+        assert sorted(size[image == i].tolist()) == theirs, f"image {i}"
+
+
+def test_a_broken_stroke_is_one_piece_and_dust_is_pieces_of_one():
+    picture = -torch.ones(1, 28, 28)
+    picture[0, 5, 3:20] = 1               # the stroke: 17 pixels
+    picture[0, 15, 3:9] = 1               # a broken-off part: 6 pixels
+    picture[0, 25, 25] = picture[0, 2, 25] = 1       # two specks
+    image, size = stray_pieces(picture)
+    assert image.tolist() == [0, 0, 0] and sorted(size.tolist()) == [1, 1, 6]
 
 
 def test_speckle_raises_both_numbers_far_above_real_digits(digits):
