@@ -34,7 +34,8 @@ distribution, and G draws its most typical digits. Precision rises, recall falls
 trade, as a curve.
 
 You will see: the table, the samples each row scores, and that the numbers rank the four
-the way your eyes would; real digits with speckle added, scored by FID and by stray ink;
+the way your eyes would; real digits with speckle added, scored by FID and by stray ink,
+and what the trained G's stray ink is made of, beside that dust;
 FID and KID between two sets of real digits, from 250 to 2,000 of each; the speckle in
 both classifiers' features; and the precision–recall curve of the truncation trick.
 """
@@ -49,7 +50,7 @@ from ganlab.lab.classifier import load_scorer
 from ganlab.lab.config import make_config
 from ganlab.lab.evaluate import evaluate_images, held_out_scores
 from ganlab.lab.metrics import frechet_distance, kernel_distance, precision_recall
-from ganlab.lab.stray_ink import bright_pixels, stray_ink, stroke_labels
+from ganlab.lab.stray_ink import bright_pixels, stray_ink, stray_pieces, stroke_labels
 from ganlab.lab.sampling import generate, load_generator
 from ganlab.lab.train import train
 
@@ -136,6 +137,34 @@ L.say(f"""
 """)
 L.check("stray ink grows with the speckle (0 = in order)",
         0.0 if all(speckle_scores[a][1] < speckle_scores[b][1] for a, b in zip(rates, rates[1:])) else 1.0, 0.0, tol=0)
+
+# %% [markdown]
+# The dust added here is pieces of one pixel. Is a GAN's stray ink dust too? `stray_pieces` lists
+# every piece of ink off an image's largest stroke with its size: lone pixels, small specks, or
+# a part of the digit cut off from the rest.
+
+# %%
+def pieces(x):
+    """Of the stray pixels, the shares in lone pixels, in pieces of 2 to 4, and of 5 or more."""
+    _, size = stray_pieces(x)
+    total = size.sum().clamp(min=1)
+    return [(size[(size >= low) & (size <= high)].sum() / total).item() for low, high in ((1, 1), (2, 4), (5, 784))]
+
+
+trained = f"G after {cfg.steps} steps"
+made_of = {"real digits, 1% speckle": pieces(dusty[0.01]), trained: pieces(candidates[trained].clamp(-1, 1))}
+print(f"{'of the stray pixels:':26s} {'lone':>6s} {'2 to 4':>7s} {'5 or more':>10s}")
+for name, (lone, small, large) in made_of.items():
+    print(f"{name:26s} {lone:6.0%} {small:7.0%} {large:10.0%}")
+L.say(f"""
+    The speckle is dust: {made_of['real digits, 1% speckle'][0]:.0%} of its stray pixels are lone. The trained G's stray
+    ink is not: {made_of[trained][2]:.0%} of it lies in pieces of five pixels or more, strokes broken off the digit
+    or blots beside it. Counting lone pixels alone would miss it; stray ink does not.
+""")
+_, lone_pixels = stray_ink(dusty[0.01])                          # every digit here has a stroke of many pixels
+_, size = stray_pieces(dusty[0.01])
+L.check("the speckled digits' pieces of one pixel (found by strokes) are their lone pixels (found by neighbours)",
+        (size == 1).sum().item(), lone_pixels.sum().item(), tol=0)
 
 fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), constrained_layout=True)
 for ax, rate in zip(axes[:2], (0.0, 0.01)):
