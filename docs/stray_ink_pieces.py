@@ -16,7 +16,7 @@ import torch
 
 from ganlab.lab.data import load_dataset
 from ganlab.lab.evaluate import load_samples
-from ganlab.lab.stray_ink import bright_pixels, stray_ink, stray_pieces, stroke_labels
+from ganlab.lab.stray_ink import off_main_stroke, stray_ink, stray_pieces
 
 
 def images_of(source):
@@ -42,17 +42,13 @@ def figure(source, path, n=64, scale=3):
     from PIL import Image
     from torchvision.utils import make_grid
     images = images_of(source)[:n]
-    labels = stroke_labels(bright_pixels(images)).flatten(1)                    # (n, 784)
-    sizes = torch.bincount(labels.flatten(), minlength=labels.numel() + 1)
-    sizes[0] = 0
-    largest = labels.gather(1, sizes[labels].argmax(dim=1, keepdim=True))       # each image's largest stroke
-    stray = (labels > 0) & (labels != largest)
+    stray = off_main_stroke(images)                                             # (n, 28, 28)
     grey = make_grid((images.reshape(-1, 1, 28, 28) + 1) / 2, nrow=8, padding=2, pad_value=1)    # (3, H, W)
     red = make_grid(stray.reshape(-1, 1, 28, 28).float(), nrow=8, padding=2, pad_value=0)[0] > 0
     grey[:, red] = torch.tensor([1.0, 0.15, 0.15]).unsqueeze(1)
     picture = Image.fromarray((grey.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy())
     picture.resize((picture.width * scale, picture.height * scale), resample=0).save(path)
-    print(f"wrote {path}: {int(stray.any(dim=1).sum())} of {n} images with stray ink")
+    print(f"wrote {path}: {int(stray.flatten(1).any(dim=1).sum())} of {n} images with stray ink")
 
 
 if __name__ == "__main__":

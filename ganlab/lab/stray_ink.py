@@ -42,18 +42,24 @@ def stroke_labels(bright):
         labels = spread
 
 
+def off_main_stroke(images, threshold=0.0):
+    """(N, 28, 28) bool: the bright pixels outside each image's largest stroke (its stray ink)."""
+    labels = stroke_labels(bright_pixels(images, threshold)).flatten(1)        # (N, 784)
+    sizes = torch.bincount(labels.flatten(), minlength=labels.numel() + 1)     # pixels per stroke number
+    sizes[0] = 0                                                               # 0 is "no stroke"
+    largest = labels.gather(1, sizes[labels].argmax(dim=1, keepdim=True))      # each image's largest stroke
+    return ((labels > 0) & (labels != largest)).view(-1, 28, 28)
+
+
 def stray_ink(images, threshold=0.0):
     """Per image: (the share of bright pixels outside the largest stroke, the number of isolated bright pixels).
 
     Both (N,) float64; an image with no bright pixel has a stray share of 0.
     """
     bright = bright_pixels(images, threshold)
-    labels = stroke_labels(bright).flatten(1)                                  # (N, 784)
-    sizes = torch.bincount(labels.flatten(), minlength=labels.numel() + 1)     # pixels per stroke number
-    sizes[0] = 0                                                               # 0 is "no stroke"
-    largest = sizes[labels].max(dim=1).values.double()                         # (N,)
+    stray = off_main_stroke(images, threshold).flatten(1).sum(dim=1).double()
     total = bright.flatten(1).sum(dim=1).double()
-    share = torch.where(total > 0, 1 - largest / total.clamp(min=1), 0.0)
+    share = torch.where(total > 0, stray / total.clamp(min=1), 0.0)
     neighbours = F.conv2d(bright.double().unsqueeze(1), torch.ones(1, 1, 3, 3, dtype=torch.float64),
                           padding=1).squeeze(1) - bright.double()              # bright 8-neighbours
     isolated = (bright & (neighbours == 0)).flatten(1).sum(dim=1).double()
