@@ -113,11 +113,11 @@ def test_the_digit_changes_what_a_conditional_dcgan_draws_and_starts_as_strong_a
         assert D(x, torch.arange(10)).unique().numel() == 10
 
 
-def dcgan_twins(dtype, device, manual, **recipe):
-    ours = gan_of(latent_dim=LATENT, arch="dcgan", manual_backward=manual, device=device, dtype=dtype,
+def dcgan_twins(dtype, device, manual, arch="dcgan", **recipe):
+    ours = gan_of(latent_dim=LATENT, arch=arch, manual_backward=manual, device=device, dtype=dtype,
                generator=torch.Generator().manual_seed(2), **recipe)
     recipe.pop("stable_loss", None)
-    theirs = TwinGAN(latent_dim=LATENT, arch="dcgan", device=device, dtype=dtype, **recipe)
+    theirs = TwinGAN(latent_dim=LATENT, arch=arch, device=device, dtype=dtype, **recipe)
     theirs.G.load_state_dict(ours.G.state_dict())
     theirs.D.load_state_dict(ours.D.state_dict())
     if ours.G_ema:
@@ -129,7 +129,10 @@ RECIPES = {"classic": dict(stable_loss=False, betas=(0.9, 0.999), lr=2e-4),
            "smoothed+ema": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, real_label=0.9, ema=0.99),
            "conditional": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, ema=0.99, num_classes=10,
                                mismatch_weight=0.1),
-           "D of its own width": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, hidden_dim_d=128)}  # maps 32, 64
+           "D of its own width": dict(stable_loss=True, betas=(0.5, 0.999), lr=2e-4, hidden_dim_d=128),  # maps 32, 64
+           # the MLP's G (256 wide) against the DCGAN's D (maps 64, 128), conditional: the trial's pair
+           "MLP's G": dict(arch="mlp-dcgan-d", stable_loss=True, betas=(0.5, 0.999), lr=2e-4, ema=0.99,
+                           num_classes=10, mismatch_weight=0.1)}
 
 
 @pytest.mark.parametrize("device", DEVICES)

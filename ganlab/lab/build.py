@@ -72,8 +72,9 @@ def dcgan_discriminator(cfg, rng=None, **kw):           # conditional: by projec
                               num_classes=cfg.num_classes, **kw)
 
 
-# name -> (G's builder, D's builder)
-ARCHS = {"mlp": (mlp_generator, mlp_discriminator), "dcgan": (dcgan_generator, dcgan_discriminator)}
+# name -> (G's builder, D's builder); Config.conv_d names those whose D is the DCGAN's
+ARCHS = {"mlp": (mlp_generator, mlp_discriminator), "dcgan": (dcgan_generator, dcgan_discriminator),
+         "mlp-dcgan-d": (mlp_generator, dcgan_discriminator)}
 # name -> the class that takes the step ("nn" is the torch.nn twin, lab/twin.py)
 BACKENDS = {"autograd": GAN, "manual": HandWrittenGAN, "nn": None}
 

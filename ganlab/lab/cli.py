@@ -155,8 +155,8 @@ def sample(checkpoint, n, seed, out_file, digit, interpolate, truncation):
 @click.option("--dataset", default="mnist-sample", show_default=True)
 @click.option("--data-dir", default=None)
 @click.option("--out", "out_dir", default="ganlab-out/compare", show_default=True)
-@click.option("--arch", type=click.Choice(["mlp", "dcgan"]), default="mlp", show_default=True,
-              help="The MLP GAN or the DCGAN, each against its nn twin.")
+@click.option("--arch", type=NamedChoice("archs"), default="mlp", show_default=True,
+              help="The MLP GAN, the DCGAN, or the MLP's G against the DCGAN's D, each against its nn twin.")
 @friendly_errors
 def compare(steps, device, dataset, data_dir, out_dir, arch):
     """Run ganlab's GAN and the nn twin side by side and report how far apart they are."""

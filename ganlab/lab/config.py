@@ -27,7 +27,8 @@ class Config:
     dataset: str = option("mnist", 'The real images: MNIST, Fashion-MNIST, or the offline 5,000-digit sample', choices='datasets')
     data_dir: str = option("", 'Where data sets are cached ("" = $GANLAB_DATA or ~/.cache/ganlab)')
     # model sizes: the classic MNIST GAN's
-    arch: str = option("mlp", 'G and D of Linear layers (mlp), or of convolutions (dcgan, ganlab.dcgan)', choices='archs')
+    arch: str = option("mlp", 'G and D of Linear layers (mlp), of convolutions (dcgan, ganlab.dcgan), or the MLP\'s G '
+                       'against the DCGAN\'s D (mlp-dcgan-d: an MLP\'s digits, refereed by convolutions)', choices='archs')
     latent_dim: int = option(64, 'Size of the noise vector z')
     hidden_dim: int = option(256, 'Units per hidden layer of G and D (DCGAN: hidden/4 and hidden/2 feature maps)')
     hidden_dim_d: int | None = option(None, "D's own width, to widen D alone (none: --hidden-dim)")
@@ -84,6 +85,11 @@ class Config:
         return (self.clusters or NUM_CLASSES) if self.conditional else 0
 
     @property
+    def conv_d(self):
+        """Whether D is the DCGAN's convolutional D: ``--arch dcgan``, and ``--arch mlp-dcgan-d``."""
+        return self.arch in ("dcgan", "mlp-dcgan-d")
+
+    @property
     def d_width(self):
         """D's width: its own (``hidden_dim_d``), or the one G and D share."""
         return self.hidden_dim_d or self.hidden_dim
@@ -126,16 +132,19 @@ FOLLOWS = [
     # measured: with the label appended to x, spectral norm made the conditional GAN worse (FID 54
     # against 29 at 5,000 steps, docs/theory/conditional.md); the projection D keeps it
     (lambda cfg: cfg.conditional and not cfg.projection, "--conditional --no-projection", dict(spectral_norm=False)),
-    # a DCGAN's G is refereed by batch normalization instead: D's dropout and spectral norm are off;
-    # its conditional D reads the digit by projection (an image has no columns to append a label to)
-    (lambda cfg: cfg.arch == "dcgan", "--arch dcgan", dict(dropout=0.0, spectral_norm=False, projection=True)),
-    # the DCGAN's best measured recipe: R1 on D, lazily (FID 5.5 ± 0.2 against 9.0 ± 1.2 without,
-    # 3 seeds, docs/theory/convolution.md), and the convolutions through torch's kernels (tested
-    # equal, twice as fast a step); the classic recipe keeps unfold + matmul, as the lessons build it
-    # its rate stays the classic 2e-4, the rate every DCGAN measurement was made at
-    (lambda cfg: cfg.arch == "dcgan" and cfg.recipe == "ganlab", "--arch dcgan", dict(r1=1.0, r1_every=4, lr=2e-4)),
-    (lambda cfg: cfg.arch == "dcgan" and cfg.recipe == "ganlab" and cfg.backend != "nn",
-     "--arch dcgan (not --backend nn)", dict(fast_conv=True)),
+    # the DCGAN's D is refereed by R1 instead (below): its dropout and spectral norm are off; its
+    # conditional D reads the digit by projection (an image has no columns to append a label to)
+    (lambda cfg: cfg.conv_d, "--arch dcgan or mlp-dcgan-d", dict(dropout=0.0, spectral_norm=False, projection=True)),
+    # the convolutional D's best measured recipe: R1 on D, lazily (the DCGAN's FID 5.5 ± 0.2 against
+    # 9.0 ± 1.2 without, 3 seeds, docs/theory/convolution.md), and the convolutions through torch's
+    # kernels (tested equal, twice as fast a step); the classic recipe keeps unfold + matmul, as the
+    # lessons build it
+    (lambda cfg: cfg.conv_d and cfg.recipe == "ganlab", "--arch dcgan or mlp-dcgan-d", dict(r1=1.0, r1_every=4)),
+    (lambda cfg: cfg.conv_d and cfg.recipe == "ganlab" and cfg.backend != "nn",
+     "--arch dcgan or mlp-dcgan-d (not --backend nn)", dict(fast_conv=True)),
+    # the DCGAN's rate stays the classic 2e-4, the rate every DCGAN measurement was made at; the MLP's
+    # G keeps the MLP's 1e-3 against the convolutional D too (at 2e-4 it collapsed, docs/recipes.md)
+    (lambda cfg: cfg.arch == "dcgan" and cfg.recipe == "ganlab", "--arch dcgan", dict(lr=2e-4)),
     (lambda cfg: cfg.loss == "wgan-gp", "--loss wgan-gp", dict(gp=10.0)),     # the WGAN-GP paper's weight
     # the real label and G's loss are the BCE game's; the other games have targets of their own
     (lambda cfg: cfg.loss != "bce", "a --loss other than bce", dict(real_label=1.0, g_loss="non_saturating")),
@@ -207,13 +216,13 @@ def validate(cfg):
         (cfg.loss == "bce" or (cfg.real_label == 1.0 and cfg.g_loss == "non_saturating"),
          f"--real-label and --g-loss are the BCE game's: --loss {cfg.loss} has targets of its own"),
         (cfg.r1_every >= 1, "--r1-every must be at least 1"),
-        (cfg.arch != "dcgan" or not (cfg.dropout or cfg.minibatch_std
-                                     or cfg.compile or cfg.diagnostics or cfg.image_dim != 784),
-         "--arch dcgan takes none of --dropout, --minibatch-std, --compile, --diagnostics"),
+        (not cfg.conv_d or not (cfg.dropout or cfg.minibatch_std
+                                or cfg.compile or cfg.diagnostics or cfg.image_dim != 784),
+         f"--arch {cfg.arch} takes none of --dropout, --minibatch-std, --compile, --diagnostics"),
         (cfg.recipe != "quick" or cfg.arch == "mlp",
          "--recipe quick is sized for the MLP: train --arch dcgan with the ganlab recipe (drop --recipe quick)"),
-        (cfg.arch != "dcgan" or not cfg.conditional or cfg.projection,
-         "--arch dcgan --conditional reads the digit by projection on D's features: drop --no-projection"),
+        (not cfg.conv_d or not cfg.conditional or cfg.projection,
+         f"--arch {cfg.arch} --conditional reads the digit by projection on D's features: drop --no-projection"),
         (cfg.backend != "manual" or not penalty,
          "R1 and the gradient penalty need second derivatives, which the manual backend does not "
          f"write by hand: use --backend autograd, or train without them ({way_out_of_penalty(cfg)})"),
@@ -230,9 +239,9 @@ def validate(cfg):
         (0 <= cfg.ema < 1, "--ema must lie in [0, 1)"),
         (0 <= cfg.dropout < 1, "--dropout must lie in [0, 1)"),
         (0 <= cfg.mismatch_weight < 1, "--mismatch-weight must lie in [0, 1)"),
-        (not cfg.fast_conv or (cfg.arch == "dcgan" and cfg.backend != "nn"),
-         "--fast-conv speeds up the convolutions of ganlab's own DCGAN: use it with --arch dcgan and "
-         "the autograd or manual backend"),
+        (not cfg.fast_conv or (cfg.conv_d and cfg.backend != "nn"),
+         "--fast-conv speeds up the convolutions of ganlab's own DCGAN: use it with --arch dcgan (or "
+         "mlp-dcgan-d) and the autograd or manual backend"),
         (cfg.log_every > 0, "--log-every must be positive"),
         (cfg.clusters == 0 or cfg.clusters >= 2, f"--clusters must be 0 (off) or at least 2, got {cfg.clusters}"),
         (not cfg.clusters or cfg.conditional,

@@ -226,7 +226,7 @@ def _diagnostics(cfg, model, images, labels, device, dtype):
 
 def _remedy(cfg):
     """What to suggest when D memorizes the data: the first of the cures this run lacks."""
-    if not cfg.spectral_norm and cfg.arch != "dcgan":          # the DCGAN's measured cure is R1
+    if not cfg.spectral_norm and not cfg.conv_d:               # the convolutional D's measured cure is R1
         return "--spectral-norm (or --r1 1)"
     if not cfg.r1:
         return "--r1 1"

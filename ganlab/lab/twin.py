@@ -123,12 +123,14 @@ class TwinGAN:
         self.num_classes = num_classes
         d_width = hidden_dim_d or hidden_dim    # D's own width, or the one G and D share
         if arch == "dcgan":                     # hidden_dim / 4 and / 2 feature maps, as ganlab.dcgan
-            self.G = twin_dcgan_generator(latent_dim, (hidden_dim // 4, hidden_dim // 2), num_classes).to(device, dtype)
-            self.D = twin_dcgan_discriminator(slope, (d_width // 4, d_width // 2), num_classes).to(device, dtype)
+            self.G = twin_dcgan_generator(latent_dim, (hidden_dim // 4, hidden_dim // 2), num_classes)
+        else:                                   # mlp, and mlp-dcgan-d: the MLP's G
+            self.G = twin_generator(latent_dim, hidden_dim, image_dim, num_classes)
+        if arch in ("dcgan", "mlp-dcgan-d"):    # the DCGAN's D
+            self.D = twin_dcgan_discriminator(slope, (d_width // 4, d_width // 2), num_classes)
         else:
-            self.G = twin_generator(latent_dim, hidden_dim, image_dim, num_classes).to(device, dtype)
-            self.D = twin_discriminator(image_dim, d_width, slope, dropout, num_classes,
-                                        projection).to(device, dtype)
+            self.D = twin_discriminator(image_dim, d_width, slope, dropout, num_classes, projection)
+        self.G, self.D = self.G.to(device, dtype), self.D.to(device, dtype)
         self.criterion = nn.BCELoss()
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr_g or lr, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr_d or lr, betas=betas)

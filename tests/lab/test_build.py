@@ -100,7 +100,19 @@ def test_a_dcgan_asked_for_spectral_norm_normalizes_every_layer_of_d_and_saves_u
     assert not any(hasattr(layer, "u") for layer in build_gan(make_config(arch="dcgan", latent_dim=8)).D.layers)
 
 
-@pytest.mark.parametrize("arch", ["mlp", "dcgan"])
+def test_the_mlps_g_against_the_dcgans_d_is_built_from_those_two():
+    from ganlab.dcgan import DCGANDiscriminator
+    from ganlab.models import Generator
+    from ganlab.speed.conv_kernels import KernelConv2d
+    gan = build_gan(make_config(arch="mlp-dcgan-d", latent_dim=8, hidden_dim=32, clusters=3))
+    assert type(gan.G) is Generator and type(gan.D) is DCGANDiscriminator
+    assert [type(layer) for layer in gan.D.layers if hasattr(layer, "W")][:2] == [KernelConv2d, KernelConv2d]
+    mlp, dcgan = (build_gan(make_config(arch=arch, latent_dim=8, hidden_dim=32, clusters=3)) for arch in ("mlp", "dcgan"))
+    shapes = lambda net: [tuple(p.shape) for p in net.parameters()]
+    assert shapes(gan.G) == shapes(mlp.G) and shapes(gan.D) == shapes(dcgan.D)
+
+
+@pytest.mark.parametrize("arch", ["mlp", "dcgan", "mlp-dcgan-d"])
 def test_hidden_dim_d_widens_d_alone(arch):
     shapes = lambda net: [tuple(p.shape) for p in net.parameters()]
     plain = build_gan(make_config(arch=arch, latent_dim=8, hidden_dim=32))

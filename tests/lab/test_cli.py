@@ -56,7 +56,7 @@ def test_sample_png_and_pt(trained, tmp_path):
     assert (tmp_path / "walk.png").exists()
 
 
-@pytest.mark.parametrize("arch,steps", [("mlp", 20), ("dcgan", 3)])
+@pytest.mark.parametrize("arch,steps", [("mlp", 20), ("dcgan", 3), ("mlp-dcgan-d", 3)])
 def test_compare_reports_tiny_differences(synthetic_data, tmp_path, arch, steps):
     result = run("compare", "--steps", steps, "--device", "cpu", "--out", tmp_path, "--arch", arch)
     assert result.exit_code == 0, result.output
@@ -333,7 +333,7 @@ def test_every_default_in_train_help_is_the_recipes():
                 if isinstance(value, bool | str) or value is None else f"{value:g}"
             assert shown == expected, f"--{param.name}: help says {shown}, the {recipe} recipe has {expected}"
     spectral = next(p for p in train.params if p.name == "spectral_norm").help
-    assert "with --conditional --no-projection off" in spectral and "with --arch dcgan off" in spectral
+    assert "with --conditional --no-projection off" in spectral and "with --arch dcgan or mlp-dcgan-d off" in spectral
     assert make_config(conditional=True).spectral_norm and not make_config(conditional=True, projection=False).spectral_norm
 
 

@@ -124,6 +124,28 @@ def test_the_dcgan_defaults_to_its_best_measured_recipe():
     assert make_config(arch="mlp").r1 == 0.0 and not make_config().fast_conv
 
 
+def test_the_mlps_g_against_the_dcgans_d_takes_the_ds_recipe_at_the_mlps_rate():
+    ours = make_config(arch="mlp-dcgan-d")
+    assert (ours.fast_conv, ours.r1, ours.r1_every, ours.dropout, ours.spectral_norm) == (True, 1.0, 4, 0.0, False)
+    assert ours.lr == make_config().lr == 1e-3 and make_config(arch="dcgan").lr == 2e-4
+    assert make_config(arch="mlp-dcgan-d", clusters=20).projection
+    for classic in (make_config("classic", arch="mlp-dcgan-d"), make_config("classic", arch="mlp-dcgan-d", backend="nn")):
+        assert (classic.r1, classic.fast_conv, classic.lr) == (0.0, False, 2e-4)
+        validate(classic)
+    with pytest.raises(ValueError, match="--arch mlp-dcgan-d takes none of --dropout"):
+        validate(make_config(arch="mlp-dcgan-d", dropout=0.5))
+    with pytest.raises(ValueError, match="--arch mlp-dcgan-d --conditional reads the digit by projection"):
+        validate(make_config(arch="mlp-dcgan-d", conditional=True, projection=False))
+    with pytest.raises(ValueError, match="--recipe quick is sized for the MLP"):
+        validate(make_config("quick", arch="mlp-dcgan-d"))
+
+
+def test_conv_d_names_exactly_the_archs_whose_d_is_the_dcgans():
+    from ganlab.lab.build import ARCHS, dcgan_discriminator
+    for name, (_, make_D) in ARCHS.items():
+        assert make_config(arch=name).conv_d == (make_D is dcgan_discriminator), name
+
+
 def test_the_manual_backend_refuses_the_dcgans_r1_and_names_the_way_out():
     with pytest.raises(ValueError, match=r"use --backend autograd, or train without them \(--r1 0\)"):
         validate(make_config(arch="dcgan", backend="manual"))

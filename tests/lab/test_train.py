@@ -65,7 +65,8 @@ def test_the_loop_reads_numbers_back_per_log_line_not_per_step(synthetic_data, t
 
 @pytest.mark.parametrize("backend,recipe,conditional,arch", [
     ("autograd", "ganlab", False, "mlp"), ("manual", "ganlab", False, "mlp"), ("nn", "classic", False, "mlp"),
-    ("manual", "ganlab", True, "mlp"), ("nn", "classic", True, "mlp"), ("autograd", "ganlab", True, "dcgan")])
+    ("manual", "ganlab", True, "mlp"), ("nn", "classic", True, "mlp"), ("autograd", "ganlab", True, "dcgan"),
+    ("autograd", "ganlab", True, "mlp-dcgan-d")])
 def test_interrupted_and_resumed_run_ends_with_the_same_weights(synthetic_data, tiny, tmp_path, backend, recipe,
                                                                  conditional, arch):
     def cfg(steps):
