@@ -6,10 +6,12 @@
     manual     ganlab's DCGAN with every backward written by hand
     fast-conv  ganlab's DCGAN with its convolutions computed by torch's kernels, autograd
                (ganlab.speed.conv_kernels, `ganlab train --arch dcgan --fast-conv`)
+    mlp-g      the MLP's G against the fast-conv DCGAN's D (`ganlab train --arch mlp-dcgan-d`)
 
 All four take the same steps from the same weights (tests/test_dcgan.py, tests/test_speed.py). The paths take
 turns, --repeat times, each timing --steps steps after --warmup; each path's median is
-reported, with its ratio to the nn twin, and the MLP GAN's step beside them for scale.
+reported, with its ratio to the nn twin, and the MLP GAN's step beside them for scale, with
+each path's cost in MLP steps.
 
     python benchmarks/dcgan_step.py [--device cpu|cuda] [--steps 20] [--repeat 3]
 """
@@ -28,8 +30,9 @@ BATCH, LATENT = 100, 64
 def make(path, device):
     if path == "nn-twin":
         return TwinGAN(latent_dim=LATENT, arch="dcgan", betas=(0.5, 0.999), device=device)
-    if path == "mlp":
-        return make_gan("classic", latent_dim=LATENT, beta1=0.5, stable_loss=True, device=device)
+    if path in ("mlp", "mlp-g"):
+        return make_gan("classic", latent_dim=LATENT, beta1=0.5, stable_loss=True, device=device,
+                        **(dict(arch="mlp-dcgan-d", fast_conv=True) if path == "mlp-g" else {}))
     return make_gan("classic", latent_dim=LATENT, arch="dcgan", beta1=0.5, stable_loss=True,
                     backend="manual" if path == "manual" else "autograd", fast_conv=path == "fast-conv",
                     device=device)
@@ -57,17 +60,18 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    paths = ("nn-twin", "ganlab", "manual", "fast-conv", "mlp")
+    paths = ("nn-twin", "ganlab", "manual", "fast-conv", "mlp-g", "mlp")
     times = {p: [] for p in paths}
     for _ in range(args.repeat):
         for path in paths:
             times[path].append(seconds_per_step(make(path, args.device), args.device, args.steps, args.warmup))
-    base = statistics.median(times["nn-twin"])
-    print(f"{'path':10s} {'s/step':>8s} {'x nn-twin':>10s}   ({args.device}, {torch.get_num_threads()} threads, batch {BATCH})")
+    base, mlp = statistics.median(times["nn-twin"]), statistics.median(times["mlp"])
+    print(f"{'path':10s} {'s/step':>8s} {'x nn-twin':>10s} {'x mlp':>7s}   "
+          f"({args.device}, {torch.get_num_threads()} threads, batch {BATCH})")
     for path in paths:
         t = statistics.median(times[path])
         label = "mlp (GAN)" if path == "mlp" else path
-        print(f"{label:10s} {t:8.3f} {t / base:10.2f}")
+        print(f"{label:10s} {t:8.3f} {t / base:10.2f} {t / mlp:7.1f}")
 
 
 if __name__ == "__main__":
