@@ -151,7 +151,7 @@ def sample(checkpoint, n, seed, out_file, digit, interpolate, truncation):
 
 @main.command()
 @click.option("--steps", default=200, show_default=True, type=click.IntRange(min=1))
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--device", type=NamedChoice("devices"), default="auto", show_default=True)
 @click.option("--dataset", default="mnist-sample", show_default=True)
 @click.option("--data-dir", default=None)
 @click.option("--out", "out_dir", default="ganlab-out/compare", show_default=True)
@@ -225,7 +225,7 @@ def docs(site_dir, port, execute):
 @main.command()
 @click.argument("number", type=int)
 @click.option("--out", help="Output folder [default: ganlab-out/lesson-NN].")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--device", type=NamedChoice("devices"), default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--quick/--full", default=True, help="Lessons that train: a short run (default) or the full one.")
 @click.option("--show", is_flag=True, help="Also open the figures, where a display exists.")
