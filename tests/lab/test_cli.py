@@ -84,6 +84,12 @@ def test_train_bad_values(args, fragment, synthetic_data, tmp_path):
     assert_one_line_error(run("train", "--out", tmp_path / "r", *args), fragment)
 
 
+@pytest.mark.parametrize("command", [["train"], ["compare"], ["lesson", "1"]])
+def test_every_command_offers_the_same_devices_and_refuses_others_in_one_line(command):
+    from ganlab.device import DEVICES
+    assert_one_line_error(run(*command, "--device", "tpu"), f"is not one of {', '.join(map(repr, DEVICES))}")
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 def test_cuda_without_gpu(synthetic_data, tmp_path):
     assert_one_line_error(run("train", "--steps", 5, "--out", tmp_path / "r", "--device", "cuda"), "no CUDA GPU")
