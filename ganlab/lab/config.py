@@ -220,7 +220,7 @@ def validate(cfg):
                                 or cfg.compile or cfg.diagnostics or cfg.image_dim != 784),
          f"--arch {cfg.arch} takes none of --dropout, --minibatch-std, --compile, --diagnostics"),
         (cfg.recipe != "quick" or cfg.arch == "mlp",
-         "--recipe quick is sized for the MLP: train --arch dcgan with the ganlab recipe (drop --recipe quick)"),
+         f"--recipe quick is sized for the MLP: train --arch {cfg.arch} with the ganlab recipe (drop --recipe quick)"),
         (not cfg.conv_d or not cfg.conditional or cfg.projection,
          f"--arch {cfg.arch} --conditional reads the digit by projection on D's features: drop --no-projection"),
         (cfg.backend != "manual" or not penalty,

@@ -136,7 +136,7 @@ def test_the_mlps_g_against_the_dcgans_d_takes_the_ds_recipe_at_the_mlps_rate():
         validate(make_config(arch="mlp-dcgan-d", dropout=0.5))
     with pytest.raises(ValueError, match="--arch mlp-dcgan-d --conditional reads the digit by projection"):
         validate(make_config(arch="mlp-dcgan-d", conditional=True, projection=False))
-    with pytest.raises(ValueError, match="--recipe quick is sized for the MLP"):
+    with pytest.raises(ValueError, match="sized for the MLP: train --arch mlp-dcgan-d with the ganlab recipe"):
         validate(make_config("quick", arch="mlp-dcgan-d"))
 
 
