@@ -32,7 +32,7 @@ def make(path, device):
         return TwinGAN(latent_dim=LATENT, arch="dcgan", betas=(0.5, 0.999), device=device)
     if path in ("mlp", "mlp-g"):
         return make_gan("classic", latent_dim=LATENT, beta1=0.5, stable_loss=True, device=device,
-                        **(dict(arch="mlp-dcgan-d", fast_conv=True) if path == "mlp-g" else {}))
+                        arch="mlp-dcgan-d" if path == "mlp-g" else "mlp", fast_conv=path == "mlp-g")
     return make_gan("classic", latent_dim=LATENT, arch="dcgan", beta1=0.5, stable_loss=True,
                     backend="manual" if path == "manual" else "autograd", fast_conv=path == "fast-conv",
                     device=device)

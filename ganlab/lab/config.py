@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 
 NUM_CLASSES = 10                    # digits 0-9 (and Fashion-MNIST's ten kinds of clothing)
+CONV_D_ARCHS = ("dcgan", "mlp-dcgan-d")     # the archs whose D is the DCGAN's convolutional D
 
 
 def option(default, help, choices=None, cli=True, low=None):
@@ -87,7 +88,7 @@ class Config:
     @property
     def conv_d(self):
         """Whether D is the DCGAN's convolutional D: ``--arch dcgan``, and ``--arch mlp-dcgan-d``."""
-        return self.arch in ("dcgan", "mlp-dcgan-d")
+        return self.arch in CONV_D_ARCHS
 
     @property
     def d_width(self):

@@ -12,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganlab.lab.config import CONV_D_ARCHS
+
 
 class LabelledSequential(nn.Sequential):
     """``nn.Sequential`` that, for a conditional GAN, reads the labels too: ``F.one_hot(labels)``
@@ -126,7 +128,7 @@ class TwinGAN:
             self.G = twin_dcgan_generator(latent_dim, (hidden_dim // 4, hidden_dim // 2), num_classes)
         else:                                   # mlp, and mlp-dcgan-d: the MLP's G
             self.G = twin_generator(latent_dim, hidden_dim, image_dim, num_classes)
-        if arch in ("dcgan", "mlp-dcgan-d"):    # the DCGAN's D
+        if arch in CONV_D_ARCHS:                # the DCGAN's D
             self.D = twin_dcgan_discriminator(slope, (d_width // 4, d_width // 2), num_classes)
         else:
             self.D = twin_discriminator(image_dim, d_width, slope, dropout, num_classes, projection)
