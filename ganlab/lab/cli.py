@@ -302,12 +302,15 @@ def exercise(number, out, force):
 @main.command(context_settings={"ignore_unknown_options": True})      # NUMBER -1: "no exercise -1"
 @click.argument("number", type=int)
 @click.argument("file", type=click.Path())
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
-              help="Seconds one function may run before the grading stops and names it")
+@click.option("--timeout", type=click.FloatRange(min=0, max=3600, min_open=True), default=60.0, show_default=True,
+              help="Seconds one function may run (at most 3600) before the grading stops and names it")
 def check(number, file, timeout):
     """Grade FILE, your answer to exercise NUMBER: one line per function, ✓ or ✗ with a hint.
 
-    The file runs in a process of its own: it cannot end or stall the grading, or change
-    torch's answers."""
-    from ganlab.lab.sandbox import check_file          # imports no torch: the grading process does
+    The file runs in a process of its own, which is sent each case's inputs and sends back
+    outputs; torch's answers and the verdict are computed in this process, which never loads
+    the file. So the file cannot end or stall the grading, change torch's answers or fake a
+    pass, and whatever it starts is stopped with it. It can still copy ganlab's own
+    solutions, which ship with the package: the grader checks honest work."""
+    from ganlab.lab.exercises.sandbox import check_file
     sys.exit(check_file(number, file, echo=click.echo, timeout=timeout))

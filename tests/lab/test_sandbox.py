@@ -70,3 +70,48 @@ def test_a_solution_under_another_name_is_graded_as_python(tmp_path, name):
 def test_a_folder_is_called_a_folder(tmp_path):
     result = CliRunner().invoke(main, ["check", "2", str(tmp_path)])
     assert result.exit_code == 1 and result.output.strip().startswith(f"✗ {tmp_path} is a folder")
+
+
+ZERO_SIGMOID = "def sigmoid(x):\n    return x * 0\n"
+FORGERIES = {   # a file that tries to get "well done" for all-zero answers
+    "patches-torch-comparisons": "import torch\n"
+                                 "torch.isclose = lambda a, b, **k: torch.ones_like(a, dtype=torch.bool)\n"
+                                 "torch.allclose = lambda *a, **k: True\n"
+                                 "torch.Tensor.all = lambda self, *a, **k: torch.tensor(True)\n" + ZERO_SIGMOID,
+    "patches-the-grader": "import ganlab.lab.exercises.grader as g, ganlab.lab.parity as p\n"
+                          "g.judge = lambda *a, **k: None\ng.close = p.close = lambda *a, **k: True\n"
+                          "g.grade_task = lambda *a, **k: None\n" + ZERO_SIGMOID,
+    "writes-into-the-report-pipe": "import json, os, sys\nfd = int(sys.argv[-1])\n"
+                                   "os.write(fd, b'{\"total\": 1}\\n{\"result\": [\"sigmoid\", true, null]}\\n{\"done\": true}\\n')\n"
+                                   "os.write(fd, (10).to_bytes(8, 'big') + b'not torch!')\n" + ZERO_SIGMOID,
+}
+
+
+@pytest.mark.parametrize("name", list(FORGERIES))
+def test_a_file_cannot_forge_its_grade(tmp_path, name):
+    path = tmp_path / "answer.py"
+    path.write_text(FORGERIES[name])
+    result = CliRunner().invoke(main, ["check", "2", str(path), "--timeout", "20"])
+    assert result.exit_code == 1 and "well done" not in result.output, result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) <= 2, result.output
+
+
+def test_a_file_that_forks_is_graded_once_and_its_child_does_not_outlive_the_grading(tmp_path):
+    import time
+    marker = tmp_path / "written-after-the-grading"
+    solution = EXERCISES[2].solution_path().read_text(encoding="utf-8")
+    path = tmp_path / "answer.py"
+    path.write_text(f"import os, time\nif os.fork() == 0:\n    time.sleep(3)\n    open({str(marker)!r}, 'w').write('x')\n"
+                    "os.fork()\n" + solution)          # a second bare fork: two copies of the file's process
+    result = CliRunner().invoke(main, ["check", "2", str(path), "--timeout", "20"])
+    assert result.exit_code == 0 and result.output.strip().endswith("1 of 1 functions match torch: well done."), \
+        result.output
+    time.sleep(5)
+    assert not marker.exists(), "a child of the learner's file outlived the grading"
+
+
+def test_the_timeout_is_a_number_of_seconds_not_infinity(tmp_path):
+    path = tmp_path / "answer.py"
+    path.write_text(EXERCISES[2].solution_path().read_text(encoding="utf-8"))
+    result = CliRunner().invoke(main, ["check", "2", str(path), "--timeout", "inf"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "--timeout" in result.output, result.output

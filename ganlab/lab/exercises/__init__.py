@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import import_module, resources
 from pathlib import Path
 
-from ganlab.lab.exercises.grader import Wrong, answers, grade, load
+from ganlab.lab.exercises.grader import Wrong, answer, answers, grade, load, with_grads
 
 
 @dataclass
@@ -93,14 +93,16 @@ def write(number, folder, force=False):
 
 
 def check(number, path):
-    """[(function name, passed, hint or None)] for the learner's file ``path``, in this process
-    (torch's answers computed before the file is loaded)."""
+    """[(function name, passed, hint or None)] for the file ``path``, loaded in this process:
+    for files that are trusted, such as the reference solutions (``ganlab check`` runs a
+    learner's file in a process of its own, ``ganlab.lab.exercises.sandbox``)."""
     tasks = get(number).tasks()
     expected = answers(tasks)
-    return grade(tasks, load(path), path, expected)
+    module = load(path)
+    return grade(tasks, lambda task, case: answer(task, module, case.inputs, with_grads(task, case), path), expected)
 
 
 def check_file(number, path, echo=print, timeout=60.0):
-    """Grade ``path`` in a process of its own and print one line per function (``ganlab.lab.sandbox``)."""
-    from ganlab.lab.sandbox import check_file as in_a_process
+    """Grade ``path`` in a process of its own and print one line per function (``ganlab.lab.exercises.sandbox``)."""
+    from ganlab.lab.exercises.sandbox import check_file as in_a_process
     return in_a_process(number, path, echo, timeout)

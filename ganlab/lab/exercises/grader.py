@@ -12,9 +12,14 @@ The rules of an exercise hold on what the code computes, not on its text: each g
 runs under ``Rules``, a ``TorchFunctionMode`` that sees every torch function the call reaches,
 however it is spelled (``F.linear``, ``from torch import sigmoid``, ``x.sigmoid_()``,
 ``torch.special.expit``), and refuses the forbidden ones; a "by hand" function runs without
-autograd, and any call to ``torch.autograd.grad`` or ``.backward()`` is refused. torch's
-answers are all computed before the learner's file is loaded, so nothing in the file can
-change them. ``ganlab.lab.exercises.sandbox`` runs all of this in a process of its own.
+autograd, and any call to ``torch.autograd.grad`` or ``.backward()`` is refused.
+
+The work is split between two processes (``ganlab.lab.exercises.sandbox``). The learner's process loads
+the file and runs each function on the inputs it is sent (``answer``), under the rules; it
+sends back outputs and nothing else. The grading process never loads the file: it computes
+torch's answers (``answers``) and judges what comes back (``grade``), so nothing the file
+does can change torch's answers or the verdict. The rules themselves run in the learner's
+process: they catch honest mistakes, not a file written to get round them.
 """
 import importlib
 import importlib.machinery
@@ -66,56 +71,75 @@ class Task:
 
 def answers(tasks):
     """torch's answers for every case of every task: (output, input gradients) per case."""
-    return {task.name: [evaluate(task, task.reference, case) for case in task.cases] for task in tasks}
+    return {task.name: [evaluate(task, task.reference, case.inputs, with_grads(task, case)) for case in task.cases]
+            for task in tasks}
 
 
-def grade(tasks, module, path, expected=None, started=lambda name: None):
-    """[(name, ok, message)] for every task, with the functions found in ``module``.
+def with_grads(task, case):
+    """Whether the case compares input gradients too."""
+    return task.differentiable and case.grad
 
-    ``expected``: torch's ``answers``, computed before the learner's file was loaded
-    (None: computed now). ``started(name)`` is called before each function is run.
+
+def grade(tasks, attempt, expected, started=lambda name: None):
+    """[(name, ok, message)] for every task, judged here on what ``attempt`` returns.
+
+    ``attempt(task, case)`` runs the learner's function on the case and returns its
+    ``answer``: outputs and gradients, or the message of what went wrong. ``expected``:
+    torch's ``answers``, computed by a process that never loads the learner's file.
+    ``started(name)`` is called before each function is run.
     """
-    expected = expected or answers(tasks)
     results = []
     for task in tasks:
-        fn = getattr(module, task.name, None)
-        if not callable(fn):
-            results.append((task.name, False, f"no function named {task.name} in your file"))
-            continue
         started(task.name)
-        message = grade_task(task, fn, path, expected[task.name])
+        message = grade_task(task, attempt, expected[task.name])
         results.append((task.name, message is None, message))
     return results
 
 
-def grade_task(task, fn, path, expected):
-    """None if ``fn`` agrees with torch on every case, else the hint for the first case it fails."""
+def grade_task(task, attempt, expected):
+    """None if the learner's function agrees with torch on every case, else the hint for the first case it fails."""
     for case, (expected_out, expected_grads) in zip(task.cases, expected):
-        try:
-            got, got_grads = evaluate(task, fn, case, learner=True)
-            message = judge(task, case, got, got_grads, expected_out, expected_grads)
-        except Forbidden as error:
-            return str(error)
-        except Wrong as error:
-            return f"{error} ({case.label})"
-        except NotImplementedError as error:
-            blank = [f.name for f in traceback.extract_tb(error.__traceback__)
-                     if Path(f.filename).resolve() == Path(path).resolve()]
-            if blank and blank[-1] != task.name:       # a helper of this function is still blank
-                return f"calls {blank[-1]}, which is not written yet: write it first"
-            return NOT_WRITTEN
-        except SystemExit as error:                        # exit(), sys.exit(), raise SystemExit
-            return f"called exit ({exit_code(error)}) instead of returning its result ({case.label})"
-        except Exception as error:                         # the learner's bug, reported as theirs
-            return f"your code raised {describe_error(error, path)} ({case.label})"
+        reply = attempt(task, case)
+        if "message" in reply:
+            return f"{reply['message']} ({case.label})" if reply["at_case"] else reply["message"]
+        message = judge(task, case, reply["out"], reply["grads"], expected_out, expected_grads)
         if message:
             return f"{message} ({case.label})"
     return None
 
 
+def answer(task, module, inputs, grad, path):
+    """What the learner's function in ``module`` answers on a case's ``inputs`` (``grad``: with
+    the gradients of its tensor inputs), ready to travel
+    between processes: ``{"out": [tensors, or the type names of what is not one], "grads":
+    {input: gradient} or None}``, or ``{"message": what went wrong, "at_case": whether the
+    case's label belongs after it}``. This runs in the learner's process; nothing here judges."""
+    fn = getattr(module, task.name, None)
+    if not callable(fn):
+        return {"message": f"no function named {task.name} in your file", "at_case": False}
+    try:
+        out, grads = evaluate(task, fn, inputs, grad, learner=True)
+    except Forbidden as error:
+        return {"message": str(error), "at_case": False}
+    except Wrong as error:
+        return {"message": str(error), "at_case": True}
+    except NotImplementedError as error:
+        blank = [f.name for f in traceback.extract_tb(error.__traceback__)
+                 if Path(f.filename).resolve() == Path(path).resolve()]
+        if blank and blank[-1] != task.name:       # a helper of this function is still blank
+            return {"message": f"calls {blank[-1]}, which is not written yet: write it first", "at_case": False}
+        return {"message": NOT_WRITTEN, "at_case": False}
+    except SystemExit as error:                        # exit(), sys.exit(), raise SystemExit
+        return {"message": f"called exit ({exit_code(error)}) instead of returning its result", "at_case": True}
+    except Exception as error:                         # the learner's bug, reported as theirs
+        return {"message": f"your code raised {describe_error(error, path)}", "at_case": True}
+    return {"out": [v.detach().clone() if torch.is_tensor(v) else type(v).__name__ for v in as_list(out)],
+            "grads": grads}
+
+
 def judge(task, case, got, got_grads, expected, expected_grads):
     """None when the learner's answer is torch's; else what is wrong with it."""
-    got, expected = as_list(got), as_list(expected)
+    expected = as_list(expected)
     problem = compare_structure(task, got, expected)
     if problem:
         return problem
@@ -138,18 +162,18 @@ def judge(task, case, got, got_grads, expected, expected_grads):
     return f"{name_of(task, worst)} differs from torch by up to {max_diff(got[worst], expected[worst]):.1e}"
 
 
-def evaluate(task, fn, case, learner=False):
-    """``fn``'s output on the case, and (for a differentiable task) its input gradients.
+def evaluate(task, fn, inputs, grad=False, learner=False):
+    """``fn``'s output on a case's ``inputs``, and (for a differentiable task) its input gradients.
 
     The learner's function runs through ``task.run`` when there is one, under the task's
     ``Rules`` (and for a "by hand" task without autograd); torch's reference is called with
     the inputs directly.
     """
-    inputs = copy(case.inputs, requires_grad=task.differentiable and case.grad)
+    inputs = copy(inputs, requires_grad=grad)
     rules = Rules(task) if learner else nullcontext()
     with rules, torch.no_grad() if learner and task.by_hand else nullcontext():
         out = task.run(fn, inputs) if learner and task.run else fn(**inputs)
-    if not (task.differentiable and case.grad):
+    if not grad:
         return out, None
     named = [(name, t) for name, t in named_tensors(inputs) if t.requires_grad]
     names, leaves = [name for name, _ in named], [t for _, t in named]
@@ -168,8 +192,8 @@ def compare_structure(task, got, expected):
         return f"returned {len(got)} values; expected {len(expected)}: {', '.join(task.outputs)}"
     for i, (a, b) in enumerate(zip(got, expected)):
         what = name_of(task, i)
-        if not torch.is_tensor(a):
-            return f"{what} is a {type(a).__name__}; expected a tensor"
+        if not torch.is_tensor(a):                           # the type's name, as ``answer`` sends it
+            return f"{what} is a {a if isinstance(a, str) else type(a).__name__}; expected a tensor"
         if a.shape != b.shape:
             return f"{what} has shape {tuple(a.shape)}; torch's has {tuple(b.shape)}"
         if a.dtype != b.dtype:
