@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ganlab.lab.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from ganlab.lab.data import default_data_dir, load_dataset, load_mnist_test, normalize
+from ganlab.lab.data import given_data_dir, load_dataset, load_mnist_test, normalize
 
 
 class DigitClassifier(nn.Module):
@@ -149,7 +149,7 @@ def accuracy(net, x, y):
 
 def cached_classifier(data_dir=None):
     """A classifier already trained and cached (full MNIST preferred), or None: never trains."""
-    data_dir = Path(data_dir or default_data_dir())
+    data_dir = given_data_dir(data_dir)
     for tag in ("full", "sample"):
         try:
             saved = load_checkpoint(data_dir / f"classifier-{tag}.pt")
@@ -161,13 +161,21 @@ def cached_classifier(data_dir=None):
     return None
 
 
+def keep(state, cache, log):
+    """Cache a trained classifier; a folder that cannot be written just means no cache."""
+    try:
+        save_checkpoint(state, cache)
+    except CheckpointError:
+        log(f"could not cache the classifier in {cache.parent} (read-only?): it is trained again next time")
+
+
 EPOCHS = {("lenet", "full"): 2, ("lenet", "sample"): 8, ("wide", "full"): 3, ("wide", "sample"): 15}
 
 
 def load_scorer(dataset="mnist", data_dir=None, log=print, kind="lenet"):
     """The cached classifier ``kind`` (lenet or wide) for the available MNIST, training and
     caching it on first use."""
-    data_dir = Path(data_dir or default_data_dir())
+    data_dir = given_data_dir(data_dir)
     x_tr, y_tr, x_te, y_te, source = held_out_split(dataset, data_dir)
     tag = "full" if source.startswith("torchvision") else "sample"
     cache = data_dir / (f"classifier-{tag}.pt" if kind == "lenet" else f"classifier-{kind}-{tag}.pt")
@@ -180,7 +188,7 @@ def load_scorer(dataset="mnist", data_dir=None, log=print, kind="lenet"):
         log(f"training the evaluation classifier ({kind}) on {source} (once; it is cached in {cache})")
         net = train_classifier(x_tr, y_tr, epochs=EPOCHS[kind, tag], kind=kind)
         acc = accuracy(net, x_te, y_te)
-        save_checkpoint({"model": net.state_dict(), "config": {"accuracy": acc, "source": source}}, cache)
+        keep({"model": net.state_dict(), "config": {"accuracy": acc, "source": source}}, cache, log)
     return Scorer(net.eval(), acc, x_tr, y_tr, x_te, y_te, source)
 
 
@@ -191,7 +199,7 @@ def load_independent_scorer(dataset="mnist", data_dir=None, log=print):
     """The independent evaluator: a wide CNN trained on MNIST's 10,000 test digits, which are
     also its reference; its floor is the run's training digits (``dataset``), which it never
     saw and reads with the accuracy it reports. Trained once and cached."""
-    data_dir = Path(data_dir or default_data_dir())
+    data_dir = given_data_dir(data_dir)
     pixels, labels, source = load_mnist_test(data_dir)
     x_ref, y_ref = normalize(pixels), labels
     train = load_dataset(dataset, data_dir)
@@ -203,7 +211,7 @@ def load_independent_scorer(dataset="mnist", data_dir=None, log=print):
     except (CheckpointError, KeyError, RuntimeError):
         log(f"training the independent evaluator (a wide CNN) on {source} (once; it is cached in {cache})")
         net = train_classifier(x_ref, y_ref, epochs=INDEPENDENT_EPOCHS, kind="wide")
-        save_checkpoint({"model": net.state_dict(), "config": {"source": source}}, cache)
+        keep({"model": net.state_dict(), "config": {"source": source}}, cache, log)
     net.eval()
     return Scorer(net, accuracy(net, train.images, train.labels), train.images, train.labels, x_ref, y_ref,
                   f"{source}; floor: {train.source}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ganlab.lab.config import RECIPES, Config, make_config
+from ganlab.lab.config import MAX_SEED, RECIPES, Config, make_config
 
 EXPECTED_ERRORS = (ValueError, RuntimeError, OSError)
 
@@ -100,22 +100,30 @@ def config_options(command):
 @friendly_errors
 def train(recipe, out_dir, resume, overwrite, tensorboard_dir, **options):
     """Train a GAN and write logs, figures and checkpoints into --out."""
-    from ganlab.lab.train import fresh_run_dir, resumed_config, train as run_training
-    if out_dir is None:          # an explicit --out stays strict; the default never trips a second run
-        if resume:
-            raise click.UsageError("--resume needs the --out folder of the run to continue")
-        out_dir = fresh_run_dir("ganlab-out/train")
+    from ganlab.lab.run_folder import claim_fresh
+    from ganlab.lab.train import RunStopped, resumed_config, train as run_training
+    claimed = None
     if resume:                   # the saved settings, with only the options given on this line
+        if out_dir is None:
+            raise click.UsageError("--resume needs the --out folder of the run to continue")
         given = {name: value for name, value in options.items() if value is not None}
         if click.get_current_context().get_parameter_source("recipe") is not click.core.ParameterSource.DEFAULT:
             given["recipe"] = recipe
         cfg = resumed_config(out_dir, **given)
     else:
         cfg = make_config(recipe, **options)
+    if out_dir is None:          # an explicit --out stays strict; the default never trips a second run
+        from ganlab.lab.config import validate
+        validate(cfg)            # a refused setting claims no folder
+        out_dir, claimed = claim_fresh("ganlab-out/train")
     if tensorboard_dir == "":    # --tensorboard without a folder: beside the run
         tensorboard_dir = str(Path(out_dir) / "tensorboard")
-    run_training(cfg, out_dir, resume=resume, overwrite=overwrite, log=click.echo,
-                 progress=sys.stderr.isatty(), tensorboard=tensorboard_dir)
+    try:
+        run_training(cfg, out_dir, resume=resume, overwrite=overwrite, log=click.echo,
+                     progress=sys.stderr.isatty(), tensorboard=tensorboard_dir, claimed=claimed)
+    except RunStopped as stopped:
+        click.echo(str(stopped), err=True)
+        sys.exit(stopped.exit_status)
     click.echo(f"done: figures, history and checkpoint in {out_dir}")
     if tensorboard_dir:
         click.echo(f"TensorBoard: tensorboard --logdir {tensorboard_dir}   (then open http://localhost:6006)")
@@ -127,14 +135,14 @@ def train(recipe, out_dir, resume, overwrite, tensorboard_dir, **options):
               help="How many images (at most 10,000 in a .png, 100,000 in a .pt) [default: 64; for a conditional "
                    "model without --digit, 80]. A conditional model without --digit draws the same number of each "
                    "digit, --n / 10 rounded up, each digit in its own rows of a grid as square as that allows.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the noise.")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True, help="Seed of the noise.")
 @click.option("--out", "out_file", default="samples.png", show_default=True,
               help=".png writes a grid; .pt writes a tensor (N, 1, 28, 28) in [-1, 1].")
 @click.option("--digit", type=int, help="A conditional model only: draw this digit (0-9). Without it, "
               "a conditional model draws every digit, each in its own rows.")
 @click.option("--interpolate", is_flag=True, help="Instead: a figure walking the latent space from --seed to --seed + 1.")
 @click.option("--truncation", type=click.FloatRange(min=0, min_open=True), metavar="T",
-              help="The truncation trick: draw each noise entry again until |z_i| <= T (e.g. 0.7): more "
+              help="The truncation trick: draw each noise entry from the normal distribution cut to [-T, T] (e.g. 0.7): more "
                    "typical digits, less variety [default: off].")
 @friendly_errors
 def sample(checkpoint, n, seed, out_file, digit, interpolate, truncation):
@@ -226,7 +234,7 @@ def docs(site_dir, port, execute):
 @click.argument("number", type=int)
 @click.option("--out", help="Output folder [default: ganlab-out/lesson-NN].")
 @click.option("--device", type=NamedChoice("devices"), default="auto", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True)
 @click.option("--quick/--full", default=True, help="Lessons that train: a short run (default) or the full one.")
 @click.option("--show", is_flag=True, help="Also open the figures, where a display exists.")
 @click.option("--notebook", "notebook_dir", is_flag=False, flag_value="ganlab-notebooks", default=None, metavar="[DIR]",

@@ -7,6 +7,7 @@ recipes. The config is saved as ``config.json`` beside every run and inside ever
 from dataclasses import asdict, dataclass, field, fields, replace
 
 
+MAX_SEED = 2**32 - 1                # seeds run from 0 to this (a run seeds several generators with seed + k)
 NUM_CLASSES = 10                    # digits 0-9 (and Fashion-MNIST's ten kinds of clothing)
 CONV_D_ARCHS = ("dcgan", "mlp-dcgan-d")     # the archs whose D is the DCGAN's convolutional D
 
@@ -75,7 +76,7 @@ class Config:
     seed: int = option(0, 'Seeds weights, noise and batch order')
     log_every: int = option(100, 'Steps between log lines and history points')
     diagnostics: bool = option(False, 'At every log line, measure each layer of G and D: activations, dead units, gradients, update/weight ratios (diagnostics.png, diagnostics.json)')
-    sample_n: int = option(64, 'Images in each fixed-noise grid (a conditional grid: 8 per class)')
+    sample_n: int = option(64, 'Images in each fixed-noise grid (a conditional grid: 8 per class)', low=1)
 
     def to_dict(self):
         return asdict(self)
@@ -217,6 +218,10 @@ def validate(cfg):
         (cfg.loss == "bce" or (cfg.real_label == 1.0 and cfg.g_loss == "non_saturating"),
          f"--real-label and --g-loss are the BCE game's: --loss {cfg.loss} has targets of its own"),
         (cfg.r1_every >= 1, "--r1-every must be at least 1"),
+        (0 < cfg.real_label <= 1, f"--real-label is D's target probability for real images: it must lie in (0, 1], "
+                                  f"e.g. 0.9; got {cfg.real_label:g}"),
+        (0 <= cfg.seed <= MAX_SEED, f"--seed must be a whole number from 0 to {MAX_SEED:,}, got {cfg.seed}"),
+        (cfg.sample_n >= 1, f"--sample-n must be at least 1, got {cfg.sample_n}"),
         (not cfg.conv_d or not (cfg.dropout or cfg.minibatch_std
                                 or cfg.compile or cfg.diagnostics or cfg.image_dim != 784),
          f"--arch {cfg.arch} takes none of --dropout, --minibatch-std, --compile, --diagnostics"),

@@ -45,6 +45,18 @@ def default_data_dir():
     return Path(cache) / "ganlab"
 
 
+def given_data_dir(data_dir):
+    """``data_dir`` when it is a folder that exists (a folder given by hand is never created:
+    a typo must not become a new cache), else the default one (``default_data_dir``)."""
+    if not data_dir:
+        return default_data_dir()
+    path = Path(data_dir)
+    if not path.is_dir():
+        raise ValueError(f"--data-dir {path} is not a folder: create it first, or leave --data-dir out "
+                         f"to use {default_data_dir()}")
+    return path
+
+
 def normalize(pixels):
     """uint8 images (N, 28, 28) -> float32 (N, 784) in [-1, 1]."""
     return pixels.reshape(len(pixels), -1).to(torch.float32) / 127.5 - 1
@@ -58,7 +70,7 @@ def load_dataset(name="mnist", data_dir=None, device="cpu", train=True):
     offline 5,000-digit sample, with a warning, when it is neither on disk nor downloadable.
     Raises ``DataUnavailable`` when nothing is found.
     """
-    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    data_dir = given_data_dir(data_dir)
     if name == "mnist":
         try:
             pixels, labels, source = _torchvision("MNIST", data_dir, train)
@@ -85,7 +97,7 @@ def _torchvision(class_name, data_dir, train):
     import torchvision.datasets as tvd
     try:
         ds = getattr(tvd, class_name)(root=str(data_dir), train=train, download=True)
-    except (RuntimeError, OSError, ValueError) as err:
+    except (RuntimeError, OSError, ValueError, AssertionError) as err:     # torchvision asserts on a bad IDX header
         broken = _first_unreadable(Path(data_dir) / class_name / "raw", "train" if train else "t10k")
         if broken:
             raise DatasetCorrupt(f"{broken} is corrupt or truncated; delete it and run again to "
@@ -193,7 +205,7 @@ def load_mnist_test(data_dir=None, fetch=True):
     ``fetch``), checked against its SHA-256 and cached in ``data_dir/mnist-test.pt``.
     No ganlab run trains on these digits: the sample is drawn from MNIST's training set.
     """
-    data_dir = Path(data_dir) if data_dir else default_data_dir()
+    data_dir = given_data_dir(data_dir)
     try:
         return _torchvision("MNIST", data_dir, train=False)
     except DataUnavailable as err:
@@ -272,13 +284,13 @@ def _load_cached(path):
 
 def _save_atomically(state, path):
     """``torch.save`` to ``path`` through a temporary file; a read-only folder just means no cache."""
+    tmp = path.with_suffix(f".{os.getpid()}.part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.part")
-        torch.save(state, tmp)
+        torch.save(state, tmp)                       # a folder it cannot write: RuntimeError from torch's writer
         tmp.replace(path)
-    except OSError:
-        pass
+    except (OSError, RuntimeError):
+        tmp.unlink(missing_ok=True) if tmp.parent.is_dir() and os.access(tmp.parent, os.W_OK) else None
 
 
 def epoch_permutation(n, seed, epoch):

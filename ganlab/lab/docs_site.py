@@ -49,6 +49,8 @@ def build(site_dir, cwd=None, execute="all"):
     or a list such as "5,10" (see ``docs/hooks.py``)."""
     config = find_config(cwd)
     check_mkdocs()
+    if Path(site_dir).exists() and not Path(site_dir).is_dir():
+        raise RuntimeError(f"{site_dir} is a file: --build needs a folder to build the site into (an empty or new one)")
     if not is_previous_build(site_dir):
         raise RuntimeError(f"{site_dir} holds other files, and building would delete them: "
                            "choose an empty or new folder")

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import torch
 
+from ganlab.lab.checkpoint import CheckpointError, load_tensors
 from ganlab.lab.classifier import load_independent_scorer, load_scorer
 from ganlab.lab.metrics import (digit_histogram, frechet_distance, inception_score, kernel_distance, memorization,
                                 precision_recall)
@@ -15,12 +16,11 @@ def load_samples(path, n=10_000, seed=0, truncation=None):
     """Images (N, 784) in [-1, 1] from a checkpoint (drawn from its generator, with the
     ``truncation`` trick if given) or a .pt tensor, and the digits they were asked to be (N,)
     when a conditional generator drew them, else None."""
-    from ganlab.lab.checkpoint import CheckpointError, load_tensors
     from ganlab.lab.sampling import generate, load_generator, requested_labels
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no file at {path}")
-    obj = load_tensors(path) if path.suffix == ".pt" else None
+    obj = load_tensors(path)
     if isinstance(obj, dict):
         G, cfg = load_generator(path)
         labels = requested_labels(cfg, n, seed=seed)          # each digit in turn, if conditional
@@ -29,13 +29,31 @@ def load_samples(path, n=10_000, seed=0, truncation=None):
         return x, None if cfg.clusters else labels            # clusters are not digits to agree with
     if truncation is not None:
         raise ValueError("--truncation draws from a generator: give a checkpoint, not a tensor of images")
-    if not torch.is_tensor(obj) or obj.numel() % 784 or obj.dim() not in (2, 4):
+    return images_of(obj, path)[:n], None
+
+
+IMAGE_SHAPES = ((784,), (28, 28), (1, 28, 28))       # one image, in each shape a tensor of images may have
+MIN_IMAGES = 100                                     # fewer, and k-NN recall and FID's covariance mean little
+
+
+def images_of(obj, path):
+    """A tensor of images as (N, 784) in [-1, 1], or a ValueError saying what is wrong with it."""
+    if not torch.is_tensor(obj):
         raise CheckpointError(f"{path} is neither a ganlab checkpoint nor a tensor of 28 x 28 images")
-    x = obj.reshape(-1, 784).float()
+    if obj.dim() < 2 or tuple(obj.shape[1:]) not in IMAGE_SHAPES:
+        raise ValueError(f"{path} holds a tensor shaped {tuple(obj.shape)}: images must be shaped (N, 784), "
+                         "(N, 28, 28) or (N, 1, 28, 28)")
+    if len(obj) < MIN_IMAGES:
+        raise ValueError(f"{path} holds {len(obj)} images: the measures need at least {MIN_IMAGES}")
+    x = obj.reshape(len(obj), 784).float()
     refuse_non_finite(x, f"{path}:")
     if x.min() < -1.001 or x.max() > 1.001:
-        raise ValueError(f"{path}: pixel values must lie in [-1, 1], found [{x.min():.2f}, {x.max():.2f}]")
-    return x[:n], None
+        raise ValueError(f"{path}: pixel values must lie in [-1, 1] (background -1, ink 1), found "
+                         f"[{x.min():.2f}, {x.max():.2f}]; images in 0..255 map to it as x / 127.5 - 1")
+    if x.min() >= 0:
+        raise ValueError(f"{path}: every pixel value lies in [0, 1], but ganlab's images lie in [-1, 1] with a "
+                         "background of -1: map images in [0, 1] to it as x * 2 - 1")
+    return x
 
 
 def refuse_non_finite(x, where):

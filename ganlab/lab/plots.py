@@ -17,10 +17,14 @@ def grid_image(images, nrow=8):
     return Image.fromarray((grid[0] * 255).round().to(torch.uint8).numpy(), mode="L")
 
 
-def save_grid(images, path, nrow=8, scale=3):
+def save_grid(images, path, nrow=8, scale=3, software="ganlab"):
+    """A grid of ``images`` as a PNG, ``software`` in its metadata (what wrote it)."""
+    from PIL.PngImagePlugin import PngInfo
     img = grid_image(images, nrow)
     img = img.resize((img.width * scale, img.height * scale), resample=0)   # crisp pixels
-    img.save(path)
+    info = PngInfo()
+    info.add_text("Software", software)
+    img.save(path, format="PNG", pnginfo=info)
     return Path(path)
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 
 from ganlab.lab.build import build_generator
-from ganlab.lab.checkpoint import CheckpointError, load_checkpoint
+from ganlab.lab.checkpoint import CheckpointError, load_checkpoint, load_tensors
 from ganlab.lab.clusters import draw_clusters
 from ganlab.lab.config import Config
 from ganlab.lab.plots import grid_image, save_grid
@@ -26,19 +26,20 @@ def load_generator(path):
 def noise(n, latent_dim, seed, truncation=None):
     r"""``n`` noise vectors (n, latent_dim), $z \sim \mathcal{N}(0, I)$, from ``seed``.
 
-    With ``truncation`` $t$: the truncation trick (Brock et al., 2019, BigGAN). Every entry
-    with $|z_i| > t$ is drawn again until none is, so $z$ follows the normal distribution cut
-    to $[-t, t]^d$: only the dense middle of what G saw in training, where it draws its
-    most typical images. Smaller $t$ buys realism (precision) with variety (recall).
+    With ``truncation`` $t$: the truncation trick (Brock et al., 2019, BigGAN). Each entry
+    follows the normal distribution cut to $[-t, t]$: only the dense middle of what G saw in
+    training, where it draws its most typical images. Smaller $t$ buys realism (precision)
+    with variety (recall). It is drawn by the inverse CDF, in one pass however small $t$ is:
+    $u$ uniform on $[\Phi(-t), \Phi(t)]$, then $z = \Phi^{-1}(u)$.
     """
     gen = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, latent_dim, generator=gen)
-    if truncation is not None:
-        if truncation <= 0:
-            raise ValueError(f"--truncation must be positive, got {truncation}")
-        while (outside := z.abs() > truncation).any():
-            z[outside] = torch.randn(int(outside.sum()), generator=gen)
-    return z
+    if truncation is None:
+        return torch.randn(n, latent_dim, generator=gen)
+    if not (truncation > 0 and math.isfinite(truncation)):
+        raise ValueError(f"--truncation must be positive and finite, such as 0.7; got {truncation}")
+    low = torch.special.ndtr(torch.tensor(-truncation, dtype=torch.float64))          # Φ(-t)
+    u = low + (1 - 2 * low) * torch.rand(n, latent_dim, generator=gen, dtype=torch.float64)
+    return torch.special.ndtri(u).clamp(-truncation, truncation).float()           # Φ⁻¹(u), (n, latent)
 
 
 @torch.no_grad()
@@ -89,9 +90,10 @@ def save_samples(G, cfg, n, seed, out_file, digit=None, truncation=None):
     of each class), each class in its own rows, with the same noise down each column.
     """
     out = Path(out_file)
-    if out.suffix not in (".png", ".pt"):
-        raise ValueError(f"--out must end in .png or .pt, got {out.name}")
-    most = MAX_GRID if out.suffix == ".png" else MAX_TENSOR
+    if out.suffix.lower() not in (".png", ".pt"):
+        raise ValueError(f"--out must end in .png or .pt, got {out.name!r}")
+    refuse_to_replace(out)
+    most = MAX_GRID if out.suffix.lower() == ".png" else MAX_TENSOR
     if n > most:
         raise ValueError(f"--n {n:,} is more than a {out.suffix} of samples holds here ({most:,}): "
                          "ask for fewer, or write several files with other --seed values")
@@ -105,11 +107,50 @@ def save_samples(G, cfg, n, seed, out_file, digit=None, truncation=None):
         nrow = columns
     else:
         images, nrow = generate(G, cfg, n, seed, labels, truncation), min(n, 8)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix == ".pt":
+    make_parent(out)
+    if out.suffix.lower() == ".pt":
         torch.save(images.reshape(-1, 1, 28, 28).clone(), out)
     else:
-        save_grid(images, out, nrow=nrow)
+        save_grid(images, out, nrow=nrow, software=SOFTWARE)
+
+
+SOFTWARE = "ganlab sample"      # in the metadata of every PNG this command writes: what it may write over
+
+
+def refuse_to_replace(out):
+    """A ValueError when ``out`` exists and is not what ``ganlab sample`` writes: a file it
+    wrote earlier may be replaced, nothing else (a checkpoint, a figure of a run, your own file)."""
+    if not out.exists():
+        return
+    if out.is_dir():
+        raise ValueError(f"--out {out} is a folder: name a file ending in .png or .pt")
+    if not written_by_sample(out):
+        raise ValueError(f"--out {out} exists and was not written by ganlab sample (a checkpoint? a figure?): "
+                         "choose another --out; the file is left as it is")
+
+
+def make_parent(out):
+    """Create the folder ``out`` goes into, or say in one line why it cannot be."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"--out {out}: its folder cannot be created ({err.strerror or err})") from None
+
+
+def written_by_sample(path):
+    """Whether ``path`` is a tensor of images (N, 1, 28, 28) or a PNG that ``ganlab sample`` wrote."""
+    if path.suffix.lower() == ".pt":
+        try:
+            obj = load_tensors(path)
+        except CheckpointError:
+            return False
+        return torch.is_tensor(obj) and obj.dim() == 4 and tuple(obj.shape[1:]) == (1, 28, 28)
+    from PIL import Image
+    try:
+        with Image.open(path) as img:
+            return img.info.get("Software") == SOFTWARE
+    except Exception:                                    # not an image at all
+        return False
 
 
 @torch.no_grad()
@@ -124,15 +165,16 @@ def interpolate(G, z_start, z_end, steps=10, label=None):
 def interpolation_figure(G, cfg, seed, out_file, rows=6, steps=10):
     """``rows`` walks, each from the noise of one seed to the next, ``steps`` images wide."""
     out = Path(out_file)
-    if out.suffix != ".png":
-        raise ValueError(f"--interpolate writes a figure: --out must end in .png, got {out.name}")
+    if out.suffix.lower() != ".png":
+        raise ValueError(f"--interpolate writes a figure: --out must end in .png, got {out.name!r}")
+    refuse_to_replace(out)
     walks = []
     for r in range(rows):
         z0 = generate_noise(cfg, seed + r)
         z1 = generate_noise(cfg, seed + r + 1)
         label = r % cfg.num_classes if cfg.conditional else None     # a conditional G: row r draws class r
         walks.append(interpolate(G, z0, z1, steps, label))
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(out)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -147,7 +189,7 @@ def interpolation_figure(G, cfg, seed, out_file, rows=6, steps=10):
     ax.set_title("Walks through G's latent space: smooth changes mean G learned a continuous map")
     ax.tick_params(length=0)
     fig.tight_layout()
-    fig.savefig(out, dpi=100)
+    fig.savefig(out, dpi=100, format="png", metadata={"Software": SOFTWARE})
     plt.close(fig)
 
 

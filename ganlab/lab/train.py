@@ -10,6 +10,7 @@ Everything a run produces lands in its output folder:
     samples.png      the final grid; losses.png and d_outputs.png, the curves
     tensorboard/     with --tensorboard: the same numbers and grids for TensorBoard
 """
+import hashlib
 import json
 import signal
 import time
@@ -29,6 +30,7 @@ from ganlab.lab.data import load_dataset
 from ganlab.lab.loop import StepInputs, batch_stream
 from ganlab.device import get_device, set_seed
 from ganlab.lab.plots import grid_image, plot_history, save_gif, save_grid
+from ganlab.lab.run_folder import claim, clear_run
 from ganlab.lab.tensorboard import TensorBoardLog, require_tensorboard
 from ganlab.lab.watchdog import Watchdog
 
@@ -40,26 +42,13 @@ class TrainingDiverged(RuntimeError):
     """A loss or D output became NaN or infinite."""
 
 
-def fresh_run_dir(base):
-    """``base`` if it is absent or empty, else the first of ``base-2``, ``base-3``, ... that is."""
-    candidates = (Path(base if n == 1 else f"{base}-{n}") for n in range(1, 10_000))
-    return next(p for p in candidates if not p.exists() or (p.is_dir() and not any(p.iterdir())))
+class RunStopped(Exception):
+    """A run stopped by a signal (Ctrl-C, SIGTERM) on a whole step, its checkpoint saved."""
 
-
-def prepare_out_dir(out_dir, resume, overwrite):
-    """Refuse to mix a new run into a folder that already holds one."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} exists and is a file, not a folder")
-    if resume:
-        if not (out / "checkpoint.pt").exists():
-            raise ValueError(f"--resume: no checkpoint.pt in {out} to resume from")
-        return out
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ValueError(f"--out {out} is not empty; pass --resume to continue that run "
-                         "or --overwrite to replace it")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    def __init__(self, signal_name, step, out):
+        super().__init__(f"stopped by {signal_name} at step {step}; checkpoint saved: continue with "
+                         f"`ganlab train --out {out} --resume`")
+        self.exit_status = 128 + signal.Signals[signal_name].value       # the shell's convention: 130 for Ctrl-C
 
 
 # what --resume may change; every other setting is the saved run's
@@ -73,7 +62,9 @@ def resumed_config(out_dir, **given):
     different one is refused, never ignored. A setting not given keeps its saved value, so a
     DCGAN resumed without --fast-conv keeps the path it ran on. --epochs alone counts the new
     length in epochs, as it does in a new run."""
-    out = prepare_out_dir(out_dir, resume=True, overwrite=False)
+    out = Path(out_dir)
+    if not (out / "checkpoint.pt").is_file():
+        raise ValueError(f"--resume: no checkpoint.pt in {out} to resume from")
     saved = Config.from_dict(load_checkpoint(out / "checkpoint.pt")["config"])
     changed = [name for name, value in given.items() if name not in RESUMABLE and value != getattr(saved, name)]
     if changed:
@@ -103,27 +94,41 @@ def stop_requests():
             signal.signal(s, h)
 
 
-def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False, tensorboard=None):
+def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False, tensorboard=None, claimed=None):
     """Train a GAN as ``cfg`` says, writing everything into ``out_dir``; return the history.
 
-    ``tensorboard``: a folder to also write the run's scalars, grids and settings into, for
-    TensorBoard (see ``ganlab.lab.tensorboard``)."""
+    The run holds ``out_dir`` from start to end (``ganlab.lab.run_folder``; ``claimed``: the
+    lock of a folder the caller has claimed for it already). ``overwrite``: first remove the
+    files of the run that was there. ``tensorboard``: a folder to also write the run's
+    scalars, grids and settings into, for TensorBoard (see ``ganlab.lab.tensorboard``).
+    Raises ``RunStopped`` when a signal stopped the run (its checkpoint and figures saved)."""
     validate(cfg)
     if tensorboard is not None:
         require_tensorboard()                       # before anything is written
     device = get_device(cfg.device)
-    out = prepare_out_dir(out_dir, resume, overwrite)
+    held = claimed or claim(out_dir, resume, overwrite)
+    try:
+        return _train(cfg, Path(out_dir), device, resume, overwrite, log, progress, tensorboard)
+    finally:
+        held.close()
+
+
+def _train(cfg, out, device, resume, overwrite, log, progress, tensorboard):
     ckpt = None
     if resume:
         ckpt = load_checkpoint(out / "checkpoint.pt", map_location=device)
         saved = Config.from_dict(ckpt["config"])
+        refuse_edited_config(out, saved)
         cfg = replace(saved, **{name: getattr(cfg, name) for name in RESUMABLE})
         validate(cfg)
     set_seed(cfg.seed)
     data = load_dataset(cfg.dataset, cfg.data_dir or None, device)
+    fingerprint = data_fingerprint(data)
+    if ckpt and ckpt.get("data", fingerprint) != fingerprint:
+        raise ValueError(f"the run in {out} trained on other data than {data.source} holds now ($GANLAB_DATA or "
+                         "--data-dir changed?): resume it on the data it started with")
     if cfg.clusters:                                  # self-conditioning: each image's cluster is its label
         cfg, data.labels = self_conditioning(cfg, data, log)
-    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
     model = build_model(cfg, device)
     take_step = step_function(model, cfg)                   # model.step, or the same step compiled
     dtype = DTYPES[cfg.dtype]
@@ -132,6 +137,12 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
     if steps_per_epoch == 0:
         raise ValueError(f"--batch-size {cfg.batch_size} is larger than the data set ({len(images)} images)")
     total = cfg.steps or cfg.epochs * steps_per_epoch
+    if ckpt and total <= ckpt["step"]:
+        raise ValueError(f"the run in {out} is at step {ckpt['step']} already: to train on, give --steps "
+                         f"more than {ckpt['step']} (or --epochs more than {ckpt['step'] / steps_per_epoch:g})")
+    if overwrite and not resume:
+        clear_run(out)                                # nothing of the run that was here stays
+    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
     noise = torch.Generator(device=device).manual_seed(cfg.seed + 1)
     fixed_z, fixed_y = fixed_noise(cfg, dtype, device)                   # the same z for every grid
     step, history = 0, []
@@ -147,7 +158,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
 
     def snapshot():
         return {"model": training_state(model), "config": cfg.to_dict(), "step": step,
-                "noise_rng": noise.get_state(), "history": history}
+                "noise_rng": noise.get_state(), "history": history, "data": fingerprint}
 
     watchdog = Watchdog(cached_classifier(cfg.data_dir or None) if cfg.dataset != "fashion-mnist" else None, log=log,
                         probabilities=cfg.loss == "bce", remedy=_remedy(cfg))
@@ -175,7 +186,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
             if step % cfg.log_every == 0 or step == total:
                 now = time.perf_counter()
                 point = _history_point(sums / count, step, step / steps_per_epoch,
-                                       count * cfg.batch_size / (now - t_last))
+                                       count * cfg.batch_size / (now - t_last), out / "checkpoint.pt")
                 history.append(point)
                 log(_format(point))
                 board and board.history_point(point)
@@ -183,7 +194,7 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                 sums.zero_()
                 count, t_last = 0, now
             if step % steps_per_epoch == 0:                  # the end of an epoch
-                _check_finite(sums, step)                    # never save a diverged model
+                _check_finite(sums, step, out / "checkpoint.pt")     # never save a diverged model
                 grid = _epoch_grid(model, fixed_z, fixed_y, out, step // steps_per_epoch)
                 board and board.grid(grid_image(grid, GRID_COLUMNS), step)
                 watchdog.check_samples(grid, step, labels=None if cfg.clusters else fixed_y)     # clusters are not digits
@@ -191,15 +202,38 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
                 board and board.flush()
     if bar:
         bar.close()
-    _check_finite(sums, step)
+    _check_finite(sums, step, out / "checkpoint.pt")
     save_checkpoint(snapshot(), out / "checkpoint.pt")
-    if stop["stop"]:
-        log(f"stopped by {stop['stop']} at step {step}; checkpoint saved, continue with --resume")
     # with BCE, the best D against a perfect G outputs real_label · p/(p + p) = real_label / 2
     _write_figures(model, fixed_z, fixed_y, out, history, cfg.real_label / 2 if cfg.loss == "bce" else None)
     if diagnostics:
         diagnostics.save(out)
+    if stop["stop"]:
+        raise RunStopped(stop["stop"], step, out)
     return history
+
+
+def data_fingerprint(data):
+    """What a resumed run checks it trains on the same data: the number of images and a hash of them and their labels."""
+    digest = hashlib.blake2b(digest_size=8)
+    for t in (data.images, data.labels):
+        digest.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return {"images": len(data.images), "hash": digest.hexdigest()}
+
+
+def refuse_edited_config(out, saved):
+    """Refuse to resume when ``out/config.json`` says other settings than the checkpoint, which
+    holds the settings the run trained with (only those --resume may change can differ)."""
+    try:
+        written = json.loads((out / "config.json").read_text())
+    except (OSError, ValueError):
+        return                                        # none, or unreadable: the checkpoint's settings are rewritten
+    edited = sorted(k for k, v in saved.to_dict().items()
+                    if k not in RESUMABLE and k in written and written[k] != v) if isinstance(written, dict) else ["all"]
+    if edited:
+        raise ValueError(f"{out / 'config.json'} differs from the settings saved in the checkpoint ({', '.join(edited)}): "
+                         "a run continues with the settings it trained with, so give only --steps, --epochs, --device, "
+                         "--compile or --fast-conv to --resume, or start a new run; config.json was left as it is")
 
 
 def self_conditioning(cfg, data, log):
@@ -240,14 +274,14 @@ def load_into(model, ckpt):
         raise CheckpointError(f"checkpoint does not match this model: {err}") from err
 
 
-def _check_finite(sums, step):
+def _check_finite(sums, step, checkpoint):
     if not torch.isfinite(sums).all():
-        raise TrainingDiverged(f"training diverged by step {step}: losses became NaN or infinite; "
-                               "the last good checkpoint is kept")
+        raise TrainingDiverged(f"training diverged by step {step}: losses became NaN or infinite; " +
+                               ("the last good checkpoint is kept" if checkpoint.exists() else "no checkpoint was written"))
 
 
-def _history_point(means, step, epoch, images_per_s):
-    _check_finite(means, step)
+def _history_point(means, step, epoch, images_per_s, checkpoint):
+    _check_finite(means, step, checkpoint)
     d_loss, g_loss, d_real, d_fake = means.tolist()          # one host sync per interval
     return {"step": step, "epoch": round(epoch, 3), "d_loss": d_loss, "g_loss": g_loss,
             "d_real": d_real, "d_fake": d_fake, "images_per_s": round(images_per_s, 1)}

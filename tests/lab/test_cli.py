@@ -1,4 +1,5 @@
 """The command line through click's test runner: exit codes, one-line errors, files written."""
+import json
 import re
 
 import pytest
@@ -104,7 +105,7 @@ def test_out_that_is_a_file(synthetic_data, tmp_path):
 
 def test_non_empty_out_is_refused_and_kept(trained):
     before = (trained / "checkpoint.pt").read_bytes()
-    assert_one_line_error(run("train", "--steps", 5, "--out", trained, *TINY), "not empty")
+    assert_one_line_error(run("train", "--steps", 5, "--out", trained, *TINY), "holds a run already")
     assert (trained / "checkpoint.pt").read_bytes() == before
 
 
@@ -358,3 +359,72 @@ def test_a_self_conditioned_gan_draws_its_clusters_with_their_shares_and_takes_n
     torch.testing.assert_close(shares, torch.tensor(cfg.cluster_shares, dtype=torch.float64), atol=0.015, rtol=0)
     images, labels = load_samples(ckpt, n=50)
     assert images.shape == (50, 784) and labels is None                   # no digit to agree with
+
+
+# ---- nothing already written changes unless asked; every bad input gets one line -------------
+def test_sample_never_writes_over_a_file_it_did_not_write(trained, tmp_path):
+    ckpt = trained / "checkpoint.pt"
+    before = ckpt.read_bytes()
+    figure = (trained / "samples.png").read_bytes()
+    assert_one_line_error(run("sample", ckpt, "--out", ckpt), "not written by ganlab sample")
+    assert_one_line_error(run("sample", ckpt, "--out", trained / "samples.png"), "not written by ganlab sample")
+    assert_one_line_error(run("sample", ckpt, "--interpolate", "--out", trained / "samples.png"), "not written by")
+    assert ckpt.read_bytes() == before and (trained / "samples.png").read_bytes() == figure
+    for name in ("grid.png", "GRID.PNG", "images.pt"):        # its own earlier output may be replaced
+        assert run("sample", ckpt, "--out", tmp_path / name).exit_code == 0
+        assert run("sample", ckpt, "--out", tmp_path / name, "--seed", 1).exit_code == 0
+
+
+def test_resume_to_fewer_steps_than_done_is_refused_and_keeps_config_json(trained):
+    before = (trained / "config.json").read_text()
+    assert_one_line_error(run("train", "--out", trained, "--resume", "--steps", 10), "at step 20 already")
+    assert_one_line_error(run("train", "--out", trained, "--resume", "--steps", 20), "at step 20 already")
+    assert (trained / "config.json").read_text() == before
+
+
+def test_resume_on_other_data_is_refused(trained, monkeypatch):
+    import ganlab.lab.train
+    from conftest import synthetic_dataset
+    monkeypatch.setattr(ganlab.lab.train, "load_dataset", lambda name, data_dir, device: synthetic_dataset(seed=1))
+    assert_one_line_error(run("train", "--out", trained, "--resume", "--steps", 30), "other data")
+
+
+def test_a_hand_edited_config_json_is_not_ignored_or_overwritten(trained):
+    edited = json.loads((trained / "config.json").read_text()) | {"lr": 0.5}
+    (trained / "config.json").write_text(json.dumps(edited))
+    assert_one_line_error(run("train", "--out", trained, "--resume", "--steps", 30), "differs from the settings")
+    assert json.loads((trained / "config.json").read_text())["lr"] == 0.5
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--real-label", 5], "--real-label"),
+    (["--seed", 10**23], "--seed"),
+    (["--out", ""], "--out is empty"),
+    (["--sample-n", 0], "--sample-n"),
+    (["--data-dir", "no-such-folder"], "--data-dir no-such-folder is not a folder"),
+])
+def test_settings_out_of_range_are_refused_in_one_line(args, fragment, synthetic_data, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("train", "--steps", 5, *TINY, *(["--out", tmp_path / "run"] if "--out" not in args else []), *args)
+    assert_one_line_error(result, fragment)
+    assert not (tmp_path / "no-such-folder").exists()                 # a typo is never created
+
+
+def test_a_folder_a_failed_run_left_says_overwrite_not_resume(synthetic_data, tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    assert_one_line_error(run("train", "--steps", 5, "--out", tmp_path, *TINY), "--overwrite")
+
+
+def test_sample_truncation_that_is_not_a_number_and_a_file_in_the_way(trained, tmp_path):
+    assert_one_line_error(run("sample", trained / "checkpoint.pt", "--truncation", "nan"), "--truncation")
+    blocker = tmp_path / "file"
+    blocker.write_text("keep me")
+    assert_one_line_error(run("sample", trained / "checkpoint.pt", "--out", blocker / "x.png"), "cannot be created")
+    assert blocker.read_text() == "keep me"
+
+
+def test_docs_build_into_a_file_says_it_is_a_file(tmp_path):
+    f = tmp_path / "site.txt"
+    f.write_text("keep me")
+    assert_one_line_error(run("docs", "--build", f), "is a file")
+    assert f.read_text() == "keep me"

@@ -155,3 +155,18 @@ def test_mnists_test_set_from_the_registry_is_mnists_own_and_holds_none_of_the_s
     test_rows = {row.numpy().tobytes() for row in pixels.reshape(-1, 784)}
     assert not any(row.numpy().tobytes() in test_rows for row in sample.reshape(-1, 784))
     assert torch.equal(data.load_mnist_test(fetch=False)[0], pixels)   # cached: read again offline
+
+
+def test_idx_files_of_garbage_are_called_corrupt_in_one_line(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (raw / name).write_bytes(b"garbage, not an IDX file" * 10)
+    with pytest.raises(data.DatasetCorrupt, match="corrupt or truncated; delete it"):
+        load_dataset("mnist", tmp_path)
+
+
+def test_a_data_dir_given_by_hand_is_never_created(tmp_path):
+    with pytest.raises(ValueError, match="is not a folder: create it first"):
+        load_dataset("mnist-sample", tmp_path / "typo")
+    assert not (tmp_path / "typo").exists()

@@ -125,3 +125,47 @@ def test_the_independent_evaluator_is_trained_on_mnists_test_digits_and_reads_th
     table = CliRunner().invoke(main, ["evaluate", str(briefly_trained), "--n", "500", "--dataset", "mnist-sample",
                                       "--independent"]).output
     assert "independent evaluator: a wide CNN trained on MNIST's 10,000 test digits" in table
+
+
+@pytest.mark.parametrize("images,fragment", [
+    (torch.zeros(200, 3, 28, 28) - 0.5, "shaped (200, 3, 28, 28)"),          # three digits an image, once
+    (torch.zeros(200, 1, 32, 32) - 0.5, "shaped (200, 1, 32, 32)"),          # divides by 784, scrambled before
+    (torch.rand(200, 784), "every pixel value lies in [0, 1]"),              # ToTensor's range, not ganlab's
+    (torch.rand(200, 784) * 255, "x / 127.5 - 1"),
+    (torch.zeros(5, 784) - 0.5, "at least 100"),
+    (torch.zeros(0, 784), "at least 100"),
+])
+def test_evaluate_refuses_what_is_not_images_in_one_line(tmp_path, images, fragment):
+    path = tmp_path / "images.pt"
+    torch.save(images, path)
+    result = CliRunner().invoke(main, ["evaluate", str(path)])
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and fragment in result.output, result.output
+
+
+def test_evaluate_reads_a_checkpoint_of_any_name_and_images_of_each_shape(synthetic_data, tiny, tmp_path):
+    from ganlab.lab.evaluate import load_samples
+    train(make_config(steps=10, **tiny), tmp_path / "run", log=lambda s: None)
+    renamed = tmp_path / "model.pth"
+    renamed.write_bytes((tmp_path / "run" / "checkpoint.pt").read_bytes())
+    drawn, _ = load_samples(renamed, n=100)
+    assert drawn.shape == (100, 784)
+    for shape in ((100, 784), (100, 28, 28), (100, 1, 28, 28)):
+        path = tmp_path / "x.pt"
+        torch.save(drawn.reshape(shape), path)
+        assert torch.equal(load_samples(path)[0], drawn)
+
+
+def test_a_cache_that_cannot_be_written_just_means_no_cache(tmp_path, monkeypatch):
+    import ganlab.lab.classifier as classifier
+    import ganlab.lab.data as data
+    from ganlab.lab.checkpoint import CheckpointError
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("[enforce fail at inline_container.cc:747] . PytorchStreamWriter failed writing file")
+    monkeypatch.setattr(data.torch, "save", refuse)
+    data._save_atomically({"pixels": torch.zeros(1)}, tmp_path / "cache.pt")          # no error
+    assert list(tmp_path.iterdir()) == []
+    lines = []
+    monkeypatch.setattr(classifier, "save_checkpoint", lambda *a: (_ for _ in ()).throw(CheckpointError("read-only")))
+    classifier.keep({"model": {}}, tmp_path / "classifier.pt", lines.append)
+    assert len(lines) == 1 and "could not cache" in lines[0]

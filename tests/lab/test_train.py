@@ -106,6 +106,10 @@ def test_divergence_stops_the_run_and_keeps_the_last_good_checkpoint(synthetic_d
     with pytest.raises(TrainingDiverged, match="step 20"):
         train(make_config(steps=30, **{**tiny, "log_every": 100}), tmp_path, overwrite=True, log=lambda s: None)
     assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 10
+    # a run that diverges before its first checkpoint does not promise one
+    with pytest.raises(TrainingDiverged, match="no checkpoint was written"):
+        train(make_config(steps=30, **{**tiny, "batch_size": 10, "log_every": 5}), tmp_path / "new", log=lambda s: None)
+    assert not (tmp_path / "new" / "checkpoint.pt").exists()
 
 
 @pytest.mark.parametrize("backend,recipe,options", [("autograd", "ganlab", {}), ("manual", "ganlab", dict(r1=0.0)),
