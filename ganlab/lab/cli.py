@@ -243,20 +243,22 @@ def docs(site_dir, port, execute):
 def lesson(number, out, device, seed, quick, show, notebook_dir):
     """Run lesson NUMBER (see `ganlab lessons`), or write it as a notebook."""
     from ganlab.device import get_device
-    from ganlab.lab.lessons_index import listing, run_lesson
-    try:
-        if notebook_dir is not None:
-            write_lesson_notebook(number, notebook_dir)
-            return
-        get_device(device)                              # a clear error for cuda without a GPU
-        args = ["--device", device, "--seed", str(seed), "--quick" if quick else "--full"]
-        args += ["--out", out] if out else []
-        args += ["--show"] if show else []
-        run_lesson(number, args)
-    except KeyError:
+    from ganlab.lab.lessons_index import lesson_files, listing, run_lesson
+    if number not in lesson_files():
         click.echo(f"error: there is no lesson {number}; the lessons are:", err=True)
         click.echo("\n".join(listing()), err=True)
         sys.exit(2)
+    if notebook_dir is not None:
+        write_lesson_notebook(number, notebook_dir)
+        return
+    get_device(device)                              # a clear error for cuda without a GPU
+    if out:
+        from ganlab.lab.run_folder import make_folder
+        make_folder(Path(out))
+    args = ["--device", device, "--seed", str(seed), "--quick" if quick else "--full"]
+    args += ["--out", out] if out else []
+    args += ["--show"] if show else []
+    run_lesson(number, args)                        # a KeyError inside the lesson is the lesson's own
 
 
 def write_lesson_notebook(number, folder):

@@ -11,6 +11,7 @@ import torch
 from ganlab.lab.config import make_config
 from ganlab.lab.data import load_dataset
 from ganlab.lab.loop import StepInputs, batch_stream
+from ganlab.lab.run_folder import make_folder
 from ganlab.device import get_device, set_seed
 from ganlab.lab.build import build_model
 from ganlab.lab.train import LOG_KEYS
@@ -40,6 +41,7 @@ def compare_twins(steps=200, device="auto", dataset="mnist-sample", data_dir=Non
     """Run both for ``steps`` steps with the classic recipe (``arch``: its MLP or its DCGAN);
     return the report's lines."""
     device = get_device(device)
+    make_folder(Path(out_dir))                      # before the steps: a bad --out costs nothing
     cfg = make_config("classic", backend=backend, dataset=dataset, device=device.type, arch=arch)
     set_seed(cfg.seed)
     data = load_dataset(dataset, data_dir, device)
@@ -60,7 +62,6 @@ def compare_twins(steps=200, device="auto", dataset="mnist-sample", data_dir=Non
     param_diff = max((p - q).abs().max().item()
                      for part in ("G", "D")
                      for p, q in zip(getattr(ours, part).parameters(), getattr(theirs, part).parameters()))
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
     plot_path = _overlay_plot(history, Path(out_dir) / "compare.png")
     ms = {k: 1000 * v / steps for k, v in seconds.items()}
     return [

@@ -428,3 +428,11 @@ def test_docs_build_into_a_file_says_it_is_a_file(tmp_path):
     f.write_text("keep me")
     assert_one_line_error(run("docs", "--build", f), "is a file")
     assert f.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("command", [["compare", "--steps", "1"], ["lesson", "1"]])
+def test_an_out_that_is_a_file_is_named_so(command, tmp_path):
+    f = tmp_path / "file"
+    f.write_text("keep me")
+    assert_one_line_error(run(*command, "--out", f), "is a file, not a folder")
+    assert f.read_text() == "keep me"

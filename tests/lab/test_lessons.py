@@ -54,6 +54,17 @@ def test_unknown_lesson_prints_the_list_and_fails():
     assert "there is no lesson 99" in result.output and "Tensors and batches" in result.output
 
 
+def test_a_keyerror_inside_a_lesson_is_not_taken_for_a_missing_lesson(monkeypatch):
+    import ganlab.lab.lessons_index
+
+    def lesson_with_a_bug(number, args):
+        return {}["a key the lesson expected"]
+    monkeypatch.setattr(ganlab.lab.lessons_index, "run_lesson", lesson_with_a_bug)
+    result = CliRunner().invoke(main, ["lesson", "3"])
+    assert "there is no lesson" not in result.output, result.output
+    assert isinstance(result.exception, KeyError)             # the lesson's own error, with its traceback
+
+
 def test_lessons_ship_inside_a_built_wheel_and_run_from_it(tmp_path):
     root = lesson_files()[1].parent.parent
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
