@@ -5,8 +5,8 @@
     ganlab     ganlab's DCGAN: convolutions as unfold + matmul, autograd through them
     manual     ganlab's DCGAN with every backward written by hand
     fast-conv  ganlab's DCGAN with its convolutions computed by torch's kernels, autograd
-               (ganlab.speed.conv_kernels, `ganlab train --arch dcgan --fast-conv`)
-    mlp-g      the MLP's G against the fast-conv DCGAN's D (`ganlab train --arch mlp-dcgan-d`)
+               (ganlab.speed.conv_kernels, `ganlab train --recipe dcgan`)
+    mlp-g      the MLP's G against the fast-conv DCGAN's D (`ganlab train --recipe dcgan --arch mlp-dcgan-d --lr 1e-3`)
 
 All four take the same steps from the same weights (tests/test_dcgan.py, tests/test_speed.py). The paths take
 turns, --repeat times, each timing --steps steps after --warmup; each path's median is

@@ -21,7 +21,7 @@ from ganlab.lab.checkpoint import load_checkpoint
 from ganlab.lab.config import make_config
 from ganlab.lab.train import train
 
-SMALL_DCGAN = dict(arch="dcgan", hidden_dim=64)        # 16 and 32 feature maps: quick in float64
+SMALL = dict(hidden_dim=64)              # the DCGAN's 16 and 32 feature maps: quick in float64
 CASES = {
     "ganlab/autograd": ("ganlab", {}),
     "ganlab/manual": ("ganlab", dict(backend="manual")),
@@ -31,16 +31,17 @@ CASES = {
     "classic/nn": ("classic", dict(backend="nn")),
     "conditional/autograd": ("ganlab", dict(conditional=True)),
     "conditional/manual": ("ganlab", dict(conditional=True, backend="manual")),
-    "conditional-appended/autograd": ("ganlab", dict(conditional=True, projection=False)),
+    "conditional-appended/autograd": ("ganlab", dict(conditional=True, projection=False, spectral_norm=False)),
     "conditional/nn": ("classic", dict(conditional=True, backend="nn")),
-    "dcgan/autograd": ("ganlab", SMALL_DCGAN),
-    "dcgan/manual": ("ganlab", dict(SMALL_DCGAN, backend="manual", r1=0.0)),    # no R1: no second derivatives by hand
-    "dcgan/fast-conv": ("ganlab", dict(SMALL_DCGAN, fast_conv=True)),
-    "dcgan/nn": ("classic", dict(SMALL_DCGAN, backend="nn")),
-    "dcgan-r1/autograd": ("ganlab", dict(SMALL_DCGAN, r1=1.0, r1_every=4)),
-    "lsgan+ttur/manual": ("ganlab", dict(loss="lsgan", lr_d=4e-4, lr_g=1e-4, backend="manual")),
-    "hinge+augment/manual": ("ganlab", dict(loss="hinge", translation=0.125, cutout=0.5, backend="manual")),
-    "wgan-gp+augment/autograd": ("ganlab", dict(loss="wgan-gp", translation=0.125)),
+    "dcgan/autograd": ("dcgan", SMALL),
+    "dcgan/manual": ("dcgan", dict(SMALL, backend="manual", r1=0.0)),    # no R1: no second derivatives by hand
+    "dcgan/fast-conv": ("dcgan", SMALL),
+    "dcgan/nn": ("classic", dict(SMALL, arch="dcgan", projection=True, backend="nn")),
+    "dcgan-r1/autograd": ("dcgan", SMALL),
+    "lsgan+ttur/manual": ("ganlab", dict(loss="lsgan", real_label=1.0, lr_d=4e-4, lr_g=1e-4, backend="manual")),
+    "hinge+augment/manual": ("ganlab", dict(loss="hinge", real_label=1.0, translation=0.125, cutout=0.5,
+                                            backend="manual")),
+    "wgan-gp+augment/autograd": ("ganlab", dict(loss="wgan-gp", real_label=1.0, gp=10.0, translation=0.125)),
     "r1/autograd": ("ganlab", dict(r1=1.0, spectral_norm=False)),
     "saturating+minibatch-std/manual": ("ganlab", dict(g_loss="saturating", minibatch_std=True, backend="manual")),
 }

@@ -3,7 +3,7 @@
     python docs/cluster_centres.py
 
 Splits the offline sample's 4,000 training digits into 20 clusters as ``ganlab train
---clusters 20`` does (``ganlab.lab.clusters``), and draws each cluster's centre, the mean
+--conditional --clusters 20`` does (``ganlab.lab.clusters``), and draws each cluster's centre, the mean
 of its digits, above a row of 8 of its digits, with the cluster's share of the digits and
 the digit most of it holds (the labels are read only for this caption; training never
 sees them). Writes ``docs/images/clusters-20.png``.

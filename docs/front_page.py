@@ -3,7 +3,7 @@
     python docs/front_page.py ganlab-out/train
 
 RUN is the folder of a run of the README's quick start without its clusters (``ganlab train
---recipe quick --clusters 0``): the plain game of one G and one D that the lessons build. Two
+--recipe quick --clusters 0 --no-conditional``): the plain game of one G and one D that the lessons build. Two
 pictures go into ``docs/images/``:
 
 - ``front-game.png``, the game in one picture: four noise vectors z, the digits G draws
@@ -43,7 +43,7 @@ def game_picture(run, out):
     cfg = Config.from_dict(ckpt["config"])
     if cfg.conditional:
         sys.exit(f"{run} is a conditional run: the front page draws the plain game, "
-                 "`ganlab train --recipe quick --clusters 0`")
+                 "`ganlab train --recipe quick --clusters 0 --no-conditional`")
     gan = build_gan(cfg)
     gan.G.load_state_dict(ckpt["model"].get("G_ema") or ckpt["model"]["G"])   # the G a run draws from
     gan.D.load_state_dict(ckpt["model"]["D"])
@@ -103,7 +103,7 @@ def learning_picture(run, out):
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or not (Path(sys.argv[1]) / "checkpoint.pt").exists():
-        sys.exit("usage: python docs/front_page.py RUN  (the folder of a `ganlab train --recipe quick --clusters 0` run)")
+        sys.exit("usage: python docs/front_page.py RUN  (the folder of a `ganlab train --recipe quick --clusters 0 --no-conditional` run)")
     run = Path(sys.argv[1])
     game_picture(run, IMAGES / "front-game.png")
     learning_picture(run, IMAGES / "front-learning.png")

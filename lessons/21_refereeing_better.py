@@ -110,7 +110,7 @@ L.save(fig, "spectral_norm.png")
 #
 # A convolution multiplies every patch by its filters flattened to a (C_out, C_in·k·k)
 # matrix (lesson 18), so spectral norm divides them by that matrix's σ
-# (`--arch dcgan --spectral-norm`), as torch's `spectral_norm` does on `nn.Conv2d`. Each patch
+# (`--recipe dcgan --spectral-norm`), as torch's `spectral_norm` does on `nn.Conv2d`. Each patch
 # is then stretched by at most 1. Patches overlap, though: with 4 × 4 filters at stride 2 a
 # pixel lies in up to 4 of them, and the whole image can stretch up to k / stride = 2 times.
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ganlab.lab.config import MAX_SEED, RECIPES, Config, make_config
+from ganlab.lab.config import MAX_SEED, RECIPES, Config, describe, make_config, validate
 
 EXPECTED_ERRORS = (ValueError, RuntimeError, OSError)
 
@@ -92,13 +92,14 @@ def config_options(command):
               "when that one already holds a run].")
 @click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only --steps, --epochs, --device, --compile and --fast-conv may change).")
 @click.option("--overwrite", is_flag=True, help="Replace a run already in --out.")
+@click.option("--dry-run", is_flag=True, help="Print every setting the run would train with, and stop.")
 @click.option("--tensorboard", "tensorboard_dir", is_flag=False, flag_value="", default=None, metavar="[DIR]",
               help="Also write the run for TensorBoard into DIR [default: <out>/tensorboard]: the losses, D(x) "
                    "and D(G(z)) at every log line, the fixed-noise grid at every epoch, --diagnostics' "
                    "measurements and the settings. Open it with `tensorboard --logdir DIR`. Needs the "
                    "tensorboard package (pip install tensorboard).")
 @friendly_errors
-def train(recipe, out_dir, resume, overwrite, tensorboard_dir, **options):
+def train(recipe, out_dir, resume, overwrite, dry_run, tensorboard_dir, **options):
     """Train a GAN and write logs, figures and checkpoints into --out."""
     from ganlab.lab.run_folder import claim_fresh
     from ganlab.lab.train import RunStopped, resumed_config, train as run_training
@@ -112,9 +113,11 @@ def train(recipe, out_dir, resume, overwrite, tensorboard_dir, **options):
         cfg = resumed_config(out_dir, **given)
     else:
         cfg = make_config(recipe, **options)
+    validate(cfg)                # a refused setting claims no folder
+    if dry_run:
+        click.echo(describe(cfg))
+        return
     if out_dir is None:          # an explicit --out stays strict; the default never trips a second run
-        from ganlab.lab.config import validate
-        validate(cfg)            # a refused setting claims no folder
         out_dir, claimed = claim_fresh("ganlab-out/train")
     if tensorboard_dir == "":    # --tensorboard without a folder: beside the run
         tensorboard_dir = str(Path(out_dir) / "tensorboard")
@@ -197,6 +200,14 @@ def evaluate(source, n, dataset, data_dir, as_json, per_class, truncation, indep
     result = run_evaluation(source, n, dataset, data_dir, log=lambda s: click.echo(s, err=True), per_class=per_class,
                             truncation=truncation, independent=independent)
     click.echo(json.dumps(result, indent=2) if as_json else "\n".join(format_table(result)))
+
+
+@main.command()
+@click.argument("name", required=False, type=click.Choice(list(RECIPES)))
+def recipes(name):
+    """Show every setting of each recipe (or of recipe NAME): what `ganlab train --recipe NAME` trains with."""
+    click.echo("\n\n".join(describe(make_config(recipe)) for recipe in ([name] if name else RECIPES)))
+    click.echo("\nAn option of `ganlab train` changes its one setting, and nothing else; `--dry-run` shows the result.")
 
 
 @main.command()

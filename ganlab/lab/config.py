@@ -21,9 +21,9 @@ def option(default, help, choices=None, cli=True, low=None):
 
 @dataclass
 class Config:
-    recipe: str = option("ganlab", "ganlab's tuned settings; quick: the same, an MLP half as wide at twice the rate for 8,000 "
-                         "steps, self-conditioned on 20 clusters, 85 s to 2 minutes on two CPU cores (the quick start); "
-                         "classic: the classic MNIST GAN's",
+    recipe: str = option("ganlab", "ganlab's MLP; quick: the same, half as wide at twice the rate for 8,000 "
+                         "steps, self-conditioned on 20 clusters (the quick start); dcgan: convolutions, refereed "
+                         "by R1; classic: the classic MNIST GAN's. `ganlab recipes` shows each setting",
                          choices='recipes', cli=False)
     # data
     dataset: str = option("mnist", 'The real images: MNIST, Fashion-MNIST, or the offline 5,000-digit sample', choices='datasets')
@@ -114,43 +114,22 @@ ADDED_SINCE = dict(loss="bce", lr_d=None, lr_g=None, translation=0.0, cutout=0.0
 # Names used before the renames, still read from old config.json files and checkpoints
 OLD_NAMES = {"recipe": {"seed": "classic"}, "backend": {"tensor": "autograd", "reference": "nn"}}
 
+# Each recipe is every setting it changes from the Config defaults above; nothing else changes
+# a setting. `ganlab recipes` prints each one whole, and every run prints what it trains with.
 RECIPES = {
-    # ganlab's MLP learns at five times the classic rate: at 10,000 steps, over 3 seeds, every score
-    # of both classifiers improved (docs/recipes.md#the-learning-rate); the DCGAN keeps 2e-4 (FOLLOWS)
+    # ganlab's MLP: the Config defaults, at five times the classic rate (docs/recipes.md says why)
     "ganlab": dict(lr=1e-3),
-    # the quick start's: ganlab's MLP at half the width and twice the rate, for 8,000 steps, self-conditioned
-    # on 20 k-means clusters of the training digits (3 seeds measured: docs/recipes.md#the-quick-recipe)
-    "quick": dict(hidden_dim=128, lr=2e-3, steps=8000, clusters=20),
+    # the quick start: ganlab's MLP at half the width and twice the rate, for 8,000 steps,
+    # self-conditioned on 20 k-means clusters of the training digits
+    "quick": dict(hidden_dim=128, lr=2e-3, steps=8000, conditional=True, clusters=20),
+    # the DCGAN: convolutions in G and D; D refereed by R1 (lazily, every 4 steps) instead of
+    # dropout and spectral norm; the classic rate; convolutions on torch's kernels (tested equal)
+    "dcgan": dict(arch="dcgan", lr=2e-4, dropout=0.0, spectral_norm=False, r1=1.0, r1_every=4, fast_conv=True),
     # the classic GAN of the documents ganlab grew from, exactly: Adam with default betas, D ending in a
     # sigmoid trained with BCE on probabilities against hard labels 1/0, no averaging
     "classic": dict(beta1=0.9, stable_loss=False, real_label=1.0, ema=0.0, dropout=0.0, minibatch_std=False,
                     spectral_norm=False, mismatch_weight=0.5, diagnostics=False, projection=False),
 }
-
-# Settings that follow from others unless given: (when, what it is called in --help, the settings)
-FOLLOWS = [
-    # self-conditioning is the conditional GAN, with clusters in place of the digits
-    (lambda cfg: cfg.clusters > 0, "--clusters", dict(conditional=True)),
-    # measured: with the label appended to x, spectral norm made the conditional GAN worse (FID 54
-    # against 29 at 5,000 steps, docs/theory/conditional.md); the projection D keeps it
-    (lambda cfg: cfg.conditional and not cfg.projection, "--conditional --no-projection", dict(spectral_norm=False)),
-    # the DCGAN's D is refereed by R1 instead (below): its dropout and spectral norm are off; its
-    # conditional D reads the digit by projection (an image has no columns to append a label to)
-    (lambda cfg: cfg.conv_d, "--arch dcgan or mlp-dcgan-d", dict(dropout=0.0, spectral_norm=False, projection=True)),
-    # the convolutional D's best measured recipe: R1 on D, lazily (the DCGAN's FID 5.5 ± 0.2 against
-    # 9.0 ± 1.2 without, 3 seeds, docs/theory/convolution.md), and the convolutions through torch's
-    # kernels (tested equal, twice as fast a step); the classic recipe keeps unfold + matmul, as the
-    # lessons build it
-    (lambda cfg: cfg.conv_d and cfg.recipe == "ganlab", "--arch dcgan or mlp-dcgan-d", dict(r1=1.0, r1_every=4)),
-    (lambda cfg: cfg.conv_d and cfg.recipe == "ganlab" and cfg.backend != "nn",
-     "--arch dcgan or mlp-dcgan-d (not --backend nn)", dict(fast_conv=True)),
-    # the DCGAN's rate stays the classic 2e-4, the rate every DCGAN measurement was made at; the MLP's
-    # G keeps the MLP's 1e-3 against the convolutional D too (at 2e-4 it collapsed, docs/recipes.md)
-    (lambda cfg: cfg.arch == "dcgan" and cfg.recipe == "ganlab", "--arch dcgan", dict(lr=2e-4)),
-    (lambda cfg: cfg.loss == "wgan-gp", "--loss wgan-gp", dict(gp=10.0)),     # the WGAN-GP paper's weight
-    # the real label and G's loss are the BCE game's; the other games have targets of their own
-    (lambda cfg: cfg.loss != "bce", "a --loss other than bce", dict(real_label=1.0, g_loss="non_saturating")),
-]
 
 
 def choices():
@@ -163,16 +142,41 @@ def choices():
             "g_losses": G_LOSSES, "backends": tuple(BACKENDS), "devices": DEVICES, "dtypes": tuple(DTYPES)}
 
 
+def show(value):
+    """A setting as ``--help`` and ``describe`` write it: on/off, none, 0.0002."""
+    return {True: "on", False: "off", None: "none", "": "none"}.get(value, value) if not isinstance(value, int | float) \
+        or isinstance(value, bool) else f"{value:g}"
+
+
+# The settings by what they shape, for `ganlab recipes` and the lines a run prints before it trains
+GROUPS = {
+    "data": ("dataset", "data_dir", "batch_size"),
+    "model": ("arch", "latent_dim", "hidden_dim", "hidden_dim_d", "image_dim", "slope", "conditional", "projection",
+              "clusters"),
+    "game": ("loss", "stable_loss", "real_label", "g_loss", "mismatched_labels", "mismatch_weight"),
+    "referee": ("dropout", "spectral_norm", "minibatch_std", "translation", "cutout", "r1", "r1_every", "gp"),
+    "optimizer": ("lr", "lr_d", "lr_g", "beta1", "beta2", "ema"),
+    "run": ("steps", "epochs", "backend", "device", "dtype", "compile", "fast_conv", "seed", "log_every", "diagnostics",
+            "sample_n"),
+}
+
+
+def describe(cfg, width=100):
+    """Every setting of ``cfg``, a line or two per group, as the options that would give it."""
+    import textwrap
+    lines = [f"recipe {cfg.recipe}"]
+    for group, names in GROUPS.items():
+        text = ", ".join(f"{name.replace('_', '-')} {show(getattr(cfg, name))}" for name in names)
+        lines += textwrap.wrap(text, width, initial_indent=f"  {group:<10} ", subsequent_indent=" " * 13,
+                               break_on_hyphens=False)
+    return "\n".join(lines)
+
+
 def help_text(f):
-    """A field's help with its defaults, rendered from the recipes and the rules above."""
-    def show(value):
-        return {True: "on", False: "off", None: "none", "": "none"}.get(value, value) if not isinstance(value, int | float) \
-            or isinstance(value, bool) else f"{value:g}"
+    """A field's help with its defaults, rendered from the recipes."""
     parts = [f"{show(getattr(make_config('ganlab'), f.name))}"]
     parts += [f"{name} {show(getattr(make_config(name), f.name))}" for name in RECIPES
               if name != "ganlab" and getattr(make_config(name), f.name) != getattr(make_config("ganlab"), f.name)]
-    parts += [f"with {when} {show(value)}" for _, when, settings in FOLLOWS
-              for name, value in settings.items() if name == f.name and value != getattr(make_config("ganlab"), f.name)]
     return f"{f.metadata['help']} [default: {'; '.join(parts)}]"
 
 
@@ -182,17 +186,14 @@ def renamed(d):
 
 
 def make_config(recipe="ganlab", **overrides):
-    """The recipe's config, with ``overrides`` (None values are ignored) applied on top."""
+    """The recipe's config, with ``overrides`` (None values are ignored) applied on top: each
+    override changes its one setting and nothing else."""
     recipe = OLD_NAMES["recipe"].get(recipe, recipe)
     overrides = renamed(overrides)
     if recipe not in RECIPES:
         raise ValueError(f"unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
     cfg = replace(Config(recipe=recipe), **RECIPES[recipe])
-    cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
-    for applies, _, settings in FOLLOWS:
-        if applies(cfg):
-            cfg = replace(cfg, **{k: v for k, v in settings.items() if overrides.get(k) is None})
-    return cfg
+    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
 
 
 def validate(cfg):
@@ -215,20 +216,26 @@ def validate(cfg):
         (not (cfg.translation or cfg.cutout) or cfg.image_dim == 784,
          "augmentation shifts and erases 28 x 28 images: image_dim must be 784"),
         (cfg.r1 >= 0 and cfg.gp >= 0, "--r1 and --gp cannot be negative"),
-        (cfg.loss == "bce" or (cfg.real_label == 1.0 and cfg.g_loss == "non_saturating"),
-         f"--real-label and --g-loss are the BCE game's: --loss {cfg.loss} has targets of its own"),
+        (cfg.loss == "bce" or cfg.real_label == 1.0,
+         f"--real-label {cfg.real_label:g} is the BCE game's label smoothing, and --loss {cfg.loss} has targets of "
+         "its own: give --real-label 1"),
+        (cfg.loss == "bce" or cfg.g_loss == "non_saturating",
+         f"--g-loss {cfg.g_loss} is one of the BCE game's two G losses: --loss {cfg.loss} has its own; drop --g-loss"),
+        (cfg.loss != "wgan-gp" or cfg.gp > 0,
+         "--loss wgan-gp is the Wasserstein game with its gradient penalty: give --gp 10 (the WGAN-GP paper's weight)"),
         (cfg.r1_every >= 1, "--r1-every must be at least 1"),
         (0 < cfg.real_label <= 1, f"--real-label is D's target probability for real images: it must lie in (0, 1], "
                                   f"e.g. 0.9; got {cfg.real_label:g}"),
         (0 <= cfg.seed <= MAX_SEED, f"--seed must be a whole number from 0 to {MAX_SEED:,}, got {cfg.seed}"),
         (cfg.sample_n >= 1, f"--sample-n must be at least 1, got {cfg.sample_n}"),
-        (not cfg.conv_d or not (cfg.dropout or cfg.minibatch_std
-                                or cfg.compile or cfg.diagnostics or cfg.image_dim != 784),
-         f"--arch {cfg.arch} takes none of --dropout, --minibatch-std, --compile, --diagnostics"),
         (cfg.recipe != "quick" or cfg.arch == "mlp",
-         f"--recipe quick is sized for the MLP: train --arch {cfg.arch} with the ganlab recipe (drop --recipe quick)"),
+         f"--recipe quick is sized for the MLP: train --arch {cfg.arch} with --recipe dcgan"),
+        (not cfg.conv_d or not conv_d_refuses(cfg),
+         f"--arch {cfg.arch} takes no {', '.join(conv_d_refuses(cfg))}: train it with --recipe dcgan, written for "
+         f"it ({recipe_summary('dcgan')})" + (f", or give --dropout 0 (the {cfg.recipe} recipe's is {cfg.dropout:g})"
+                                             if cfg.dropout and cfg.recipe != "dcgan" else "")),
         (not cfg.conv_d or not cfg.conditional or cfg.projection,
-         f"--arch {cfg.arch} --conditional reads the digit by projection on D's features: drop --no-projection"),
+         f"--arch {cfg.arch} --conditional reads the digit by projection on D's features: give --projection"),
         (cfg.backend != "manual" or not penalty,
          "R1 and the gradient penalty need second derivatives, which the manual backend does not "
          f"write by hand: use --backend autograd, or train without them ({way_out_of_penalty(cfg)})"),
@@ -251,12 +258,24 @@ def validate(cfg):
         (cfg.log_every > 0, "--log-every must be positive"),
         (cfg.clusters == 0 or cfg.clusters >= 2, f"--clusters must be 0 (off) or at least 2, got {cfg.clusters}"),
         (not cfg.clusters or cfg.conditional,
-         "--clusters conditions G and D on the cluster: drop --no-conditional"),
+         "--clusters conditions G and D on k-means clusters of the images, not on nothing: add --conditional"),
     ]
     for ok, message in checks:
         if not ok:
             raise ValueError(message)
     return cfg
+
+
+def recipe_summary(name):
+    """What recipe ``name`` changes from the Config defaults, as options: "lr 0.0002, r1 1, ..."."""
+    return ", ".join(f"{k.replace('_', '-')} {show(v)}" for k, v in RECIPES[name].items())
+
+
+def conv_d_refuses(cfg):
+    """The options of ``cfg`` that the DCGAN's convolutional D does not take."""
+    refused = {"--dropout": cfg.dropout, "--minibatch-std": cfg.minibatch_std, "--compile": cfg.compile,
+               "--diagnostics": cfg.diagnostics, f"image_dim {cfg.image_dim}": cfg.image_dim != 784}
+    return [name for name, used in refused.items() if used]
 
 
 def way_out_of_penalty(cfg):

@@ -25,7 +25,7 @@ from ganlab.lab.build import DTYPES, build_model, step_function
 from ganlab.lab.checkpoint import (CheckpointError, load_checkpoint, load_training_state, save_checkpoint,
                                   training_state)
 from ganlab.lab.clusters import cluster_labels, draw_clusters, purity
-from ganlab.lab.config import Config, validate
+from ganlab.lab.config import Config, describe, validate
 from ganlab.lab.data import load_dataset
 from ganlab.lab.loop import StepInputs, batch_stream
 from ganlab.device import get_device, set_seed
@@ -150,8 +150,8 @@ def _train(cfg, out, device, resume, overwrite, log, progress, tensorboard):
         load_into(model, ckpt)
         step, history = ckpt["step"], list(ckpt["history"])
         noise.set_state(ckpt["noise_rng"].cpu())
-    log(f"training {cfg.recipe} recipe, {cfg.backend} backend on {device}: {data.source}, "
-        f"{len(images)} images, {steps_per_epoch} steps/epoch, {total} steps")
+    log(describe(cfg))
+    log(f"training on {device}: {data.source}, {len(images)} images, {steps_per_epoch} steps/epoch, {total} steps")
     board = TensorBoardLog(tensorboard) if tensorboard is not None else None
     if board:
         board.config(cfg, step)

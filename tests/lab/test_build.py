@@ -91,23 +91,24 @@ def test_an_unknown_name_raises_naming_the_known_ones():
 
 @pytest.mark.parametrize("fast_conv", [True, False], ids=["kernel", "unfold"])
 def test_a_dcgan_asked_for_spectral_norm_normalizes_every_layer_of_d_and_saves_u_and_v(fast_conv):
-    gan = build_gan(make_config(arch="dcgan", spectral_norm=True, fast_conv=fast_conv, hidden_dim=32, latent_dim=8))
+    gan = build_gan(make_config("dcgan", spectral_norm=True, fast_conv=fast_conv, hidden_dim=32, latent_dim=8))
     weighted = [layer for layer in gan.D.layers if hasattr(layer, "W")]
     conv = KernelSpectralNormConv2d if fast_conv else SpectralNormConv2d
     assert [type(layer) for layer in weighted[:2]] == [conv, conv]
     assert isinstance(weighted[2], SpectralNormLinear) and len(weighted) == 3
     assert {"1.u", "1.v", "3.u", "3.v", "6.u", "6.v"} <= set(gan.D.state_dict())
-    assert not any(hasattr(layer, "u") for layer in build_gan(make_config(arch="dcgan", latent_dim=8)).D.layers)
+    assert not any(hasattr(layer, "u") for layer in build_gan(make_config("dcgan", latent_dim=8)).D.layers)
 
 
 def test_the_mlps_g_against_the_dcgans_d_is_built_from_those_two():
     from ganlab.dcgan import DCGANDiscriminator
     from ganlab.models import Generator
     from ganlab.speed.conv_kernels import KernelConv2d
-    gan = build_gan(make_config(arch="mlp-dcgan-d", latent_dim=8, hidden_dim=32, clusters=3))
+    gan = build_gan(make_config("dcgan", arch="mlp-dcgan-d", latent_dim=8, hidden_dim=32, conditional=True, clusters=3))
     assert type(gan.G) is Generator and type(gan.D) is DCGANDiscriminator
     assert [type(layer) for layer in gan.D.layers if hasattr(layer, "W")][:2] == [KernelConv2d, KernelConv2d]
-    mlp, dcgan = (build_gan(make_config(arch=arch, latent_dim=8, hidden_dim=32, clusters=3)) for arch in ("mlp", "dcgan"))
+    mlp, dcgan = (build_gan(make_config(recipe_of(arch), arch=arch, latent_dim=8, hidden_dim=32, conditional=True,
+                                        clusters=3)) for arch in ("mlp", "dcgan"))
     shapes = lambda net: [tuple(p.shape) for p in net.parameters()]
     assert shapes(gan.G) == shapes(mlp.G) and shapes(gan.D) == shapes(dcgan.D)
 
@@ -115,10 +116,16 @@ def test_the_mlps_g_against_the_dcgans_d_is_built_from_those_two():
 @pytest.mark.parametrize("arch", ["mlp", "dcgan", "mlp-dcgan-d"])
 def test_hidden_dim_d_widens_d_alone(arch):
     shapes = lambda net: [tuple(p.shape) for p in net.parameters()]
-    plain = build_gan(make_config(arch=arch, latent_dim=8, hidden_dim=32))
-    wide = build_gan(make_config(arch=arch, latent_dim=8, hidden_dim=32, hidden_dim_d=64))
+    recipe = recipe_of(arch)
+    plain = build_gan(make_config(recipe, arch=arch, latent_dim=8, hidden_dim=32))
+    wide = build_gan(make_config(recipe, arch=arch, latent_dim=8, hidden_dim=32, hidden_dim_d=64))
     assert shapes(wide.G) == shapes(plain.G)
-    assert shapes(wide.D) == shapes(build_gan(make_config(arch=arch, latent_dim=8, hidden_dim=64)).D)
+    assert shapes(wide.D) == shapes(build_gan(make_config(recipe, arch=arch, latent_dim=8, hidden_dim=64)).D)
     assert shapes(wide.D) != shapes(plain.D)
     with pytest.raises(ValueError, match="--hidden-dim-d must be positive"):
-        validate(make_config(arch=arch, hidden_dim_d=-1))
+        validate(make_config(recipe, arch=arch, hidden_dim_d=-1))
+
+
+def recipe_of(arch):
+    """The recipe written for ``arch``'s D: the MLP's, or the DCGAN's."""
+    return "ganlab" if arch == "mlp" else "dcgan"

@@ -78,7 +78,7 @@ def test_compare_reports_tiny_differences(synthetic_data, tmp_path, arch, steps)
     (["--recipe", "classic", "--backend", "nn", "--compile"], "--backend nn does not do --compile"),
     (["--backend", "manual", "--r1", "1"], "second derivatives"),
     (["--backend", "nn", "--translation", "0.1", "--no-stable-loss"], "nn twin is the classic GAN"),
-    (["--loss", "wgan-gp", "--compile"], "--compile"),
+    (["--loss", "wgan-gp", "--real-label", "1", "--gp", "10", "--compile"], "--compile"),
     (["--translation", "0.6"], "--translation"),
 ])
 def test_train_bad_values(args, fragment, synthetic_data, tmp_path):
@@ -118,7 +118,7 @@ def test_resume_continues_to_the_new_length(trained):
 def test_resume_keeps_the_saved_settings_it_is_not_given(synthetic_data, tmp_path):
     # a 30-step DCGAN run (its recipe turns --fast-conv on) stopped at 10 steps, as by Ctrl-C
     out = tmp_path / "run"
-    assert run("train", "--arch", "dcgan", "--steps", 10, "--out", out, *TINY).exit_code == 0
+    assert run("train", "--recipe", "dcgan", "--steps", 10, "--out", out, *TINY).exit_code == 0
     state = load_checkpoint(out / "checkpoint.pt")
     state["config"]["steps"] = 30
     torch.save(state, out / "checkpoint.pt")
@@ -228,7 +228,7 @@ def test_evaluate_refuses_images_that_are_not_finite_in_one_line(tmp_path):
 
 def test_a_conditional_dcgan_trains_and_draws_the_asked_for_digit_from_its_checkpoint(synthetic_data, tmp_path):
     out = tmp_path / "cdcgan"
-    assert run("train", "--arch", "dcgan", "--conditional", "--steps", 10, "--out", out, *TINY).exit_code == 0
+    assert run("train", "--recipe", "dcgan", "--conditional", "--steps", 10, "--out", out, *TINY).exit_code == 0
     ckpt = load_checkpoint(out / "checkpoint.pt")
     assert ckpt["model"]["D"]["embed"].shape == (10, 8 * 7 * 7)          # V: one direction per digit
     assert run("sample", out / "checkpoint.pt", "--digit", 3, "--n", 4, "--out", tmp_path / "threes.pt").exit_code == 0
@@ -348,7 +348,7 @@ def test_a_self_conditioned_gan_draws_its_clusters_with_their_shares_and_takes_n
     from ganlab.lab.evaluate import load_samples
     from ganlab.lab.sampling import load_generator, requested_labels
     out = tmp_path / "clusters"
-    assert run("train", "--clusters", 4, "--steps", 10, "--out", out, *TINY).exit_code == 0
+    assert run("train", "--conditional", "--clusters", 4, "--steps", 10, "--out", out, *TINY).exit_code == 0
     ckpt = out / "checkpoint.pt"
     assert_one_line_error(run("sample", ckpt, "--digit", 3), "k-means clusters")
     assert run("sample", ckpt, "--out", tmp_path / "mix.pt").exit_code == 0
