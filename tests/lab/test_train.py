@@ -82,7 +82,7 @@ def test_interrupted_and_resumed_run_ends_with_the_same_weights(synthetic_data, 
 def test_a_new_run_refuses_a_non_empty_out(synthetic_data, tiny, tmp_path):
     train(make_config(steps=10, **tiny), tmp_path, log=lambda s: None)
     before = (tmp_path / "checkpoint.pt").read_bytes()
-    with pytest.raises(ValueError, match="not empty"):
+    with pytest.raises(ValueError, match="holds a run already"):
         train(make_config(steps=10, **tiny), tmp_path, log=lambda s: None)
     assert (tmp_path / "checkpoint.pt").read_bytes() == before
     train(make_config(steps=10, seed=5, **tiny), tmp_path, overwrite=True, log=lambda s: None)
