@@ -1,6 +1,6 @@
 """Time one DCGAN training step (batch 100, 28 x 28 digits) four ways, in one run.
 
-    nn-twin    the DCGAN of nn.Conv2d / nn.ConvTranspose2d / nn.BatchNorm2d (ganlab.lab.twin),
+    nn-twin    the DCGAN of nn.Conv2d / nn.ConvTranspose2d / nn.BatchNorm2d (ganlab.reference.twin),
                on PyTorch's own convolution kernels, autograd, torch.optim.Adam
     ganlab     ganlab's DCGAN: convolutions as unfold + matmul, autograd through them
     manual     ganlab's DCGAN with every backward written by hand
@@ -21,8 +21,8 @@ import time
 
 import torch
 
-from ganlab.lab.build import make_gan
-from ganlab.lab.twin import TwinGAN
+from ganlab.lab.training.build import make_gan
+from ganlab.reference.twin import TwinGAN
 
 BATCH, LATENT = 100, 64
 

@@ -2,7 +2,7 @@
 
     classic-loop     torchvision-style Dataset: a PIL image per sample, ToTensor + Normalize,
                      a DataLoader with shuffling, the nn.Module GAN with BCELoss and Adam
-    nn-twin          the same nn.Module GAN (ganlab.lab.twin) fed from ganlab's in-memory tensor
+    nn-twin          the same nn.Module GAN (ganlab.reference.twin) fed from ganlab's in-memory tensor
     ganlab           ganlab's tensor-op GAN with autograd, same loader, the classic recipe
     manual           ganlab's GAN with the hand-written backward, same loader and recipe
     ganlab-compiled  ganlab, its step through torch.compile (ganlab train --compile)
@@ -41,7 +41,7 @@ import time
 
 import torch
 
-from ganlab.lab.loop import StepInputs
+from ganlab.lab.training.loop import StepInputs
 
 N, BATCH, LATENT = 60_000, 100, 64
 PATHS = ("classic-loop", "nn-twin", "ganlab", "manual", "ganlab-compiled", "manual-compiled")
@@ -73,8 +73,8 @@ def classic_loop_batches(pixels):
 
 
 def in_memory_batches(pixels, device):
-    from ganlab.lab.data import normalize
-    from ganlab.lab.loop import batch_stream
+    from ganlab.lab.training.data import normalize
+    from ganlab.lab.training.loop import batch_stream
     images = normalize(pixels).to(device)
     for idx in batch_stream(len(images), BATCH, seed=0, device=device):
         yield images[idx]
@@ -82,8 +82,8 @@ def in_memory_batches(pixels, device):
 
 def build(path, device):
     """The step function of ``path``'s model, as ``ganlab train`` builds it."""
-    from ganlab.lab.config import make_config
-    from ganlab.lab.build import build_model, step_function
+    from ganlab.lab.training.config import make_config
+    from ganlab.lab.training.build import build_model, step_function
     if path in RECIPE_PATHS:
         cfg = {"default-no-sn": make_config("ganlab", spectral_norm=False), "default": make_config("ganlab"),
                "default-r1": make_config("ganlab", r1=1.0), "classic": make_config("classic")}[path]

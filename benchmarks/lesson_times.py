@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from ganlab.lab.lessons_index import lesson_files
+from ganlab.lab.teaching.index import lesson_files
 
 BUDGET_S = 60.0
 

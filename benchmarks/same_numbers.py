@@ -5,7 +5,7 @@ Run it once on the commit before a change, to record, and once after, to compare
     python benchmarks/same_numbers.py --record before.pt      # on the old commit
     python benchmarks/same_numbers.py --against before.pt     # on the new one
 
-Each case trains through ``ganlab.lab.train.train`` (the same path as ``ganlab train``) on
+Each case trains through ``ganlab.lab.training.train.train`` (the same path as ``ganlab train``) on
 the offline 5,000-digit sample, and keeps the final weights of G, D and the averaged G,
 both optimizers' moments and the logged losses. ``--against`` prints the largest
 difference per case and exits 1 when one exceeds ``--tol`` (1e-12).
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import torch
 
-from ganlab.lab.checkpoint import load_checkpoint
-from ganlab.lab.config import make_config
-from ganlab.lab.train import train
+from ganlab.lab.training.checkpoint import load_checkpoint
+from ganlab.lab.training.config import make_config
+from ganlab.lab.training.train import train
 
 SMALL = dict(hidden_dim=64)              # the DCGAN's 16 and 32 feature maps: quick in float64
 CASES = {

@@ -3,7 +3,7 @@
     python docs/cluster_centres.py
 
 Splits the offline sample's 4,000 training digits into 20 clusters as ``ganlab train
---conditional --clusters 20`` does (``ganlab.lab.clusters``), and draws each cluster's centre, the mean
+--conditional --clusters 20`` does (``ganlab.lab.training.clusters``), and draws each cluster's centre, the mean
 of its digits, above a row of 8 of its digits, with the cluster's share of the digits and
 the digit most of it holds (the labels are read only for this caption; training never
 sees them). Writes ``docs/images/clusters-20.png``.
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 
-from ganlab.lab.clusters import cluster_labels, purity
-from ganlab.lab.data import load_dataset
-from ganlab.lab.plots import grid_image
+from ganlab.lab.training.clusters import cluster_labels, purity
+from ganlab.lab.training.data import load_dataset
+from ganlab.lab.watching.plots import grid_image
 
 K, SHOWN = 20, 8
 

@@ -17,15 +17,15 @@ from pathlib import Path
 
 import torch
 
-from ganlab.lab.build import build_gan
-from ganlab.lab.checkpoint import load_checkpoint
-from ganlab.lab.config import Config
-from ganlab.lab.data import load_dataset
+from ganlab.lab.training.build import build_gan
+from ganlab.lab.training.checkpoint import load_checkpoint
+from ganlab.lab.training.config import Config
+from ganlab.lab.training.data import load_dataset
 
 IMAGES = Path(__file__).parent / "images"
 SHOWN = 4                    # digits of each kind in the game's picture, in a 2 x 2 block
 EPOCHS = [1, 5, 10, 15, 20, 40]
-TILE, PAD, SCALE = 28, 2, 3  # how `ganlab train` saves its grids (ganlab.lab.plots.save_grid)
+TILE, PAD, SCALE = 28, 2, 3  # how `ganlab train` saves its grids (ganlab.lab.watching.plots.save_grid)
 
 
 def block(images, side):

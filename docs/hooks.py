@@ -3,7 +3,7 @@
 - **The lesson pages.** Each ``docs/lessons/NN.md`` holds the lesson's introduction and a
   marker, ``<!-- lesson -->``, that is replaced by the lesson itself: its text, its code
   cells and, under each cell, what it printed and drew when it ran as a notebook
-  (``ganlab.lab.lesson_pages``). The outputs come from the cache of executed notebooks;
+  (``ganlab.lab.website.lesson_pages``). The outputs come from the cache of executed notebooks;
   with ``GANLAB_DOCS_EXECUTE`` set (``ganlab docs`` sets it), the lessons not cached yet
   run first. ``all`` runs every lesson, a list such as ``5,10`` runs those; unset, a page
   shows the code alone.
@@ -22,9 +22,9 @@ import nbformat
 from mkdocs.structure.files import File
 
 from ganlab.lab.exercises import EXERCISES, exercise_text
-from ganlab.lab.lesson_pages import execute_all, executed_notebook, lesson_markdown
-from ganlab.lab.lessons_index import lesson_files
-from ganlab.lab.notebook import lesson_notebook
+from ganlab.lab.website.lesson_pages import execute_all, executed_notebook, lesson_markdown
+from ganlab.lab.teaching.index import lesson_files
+from ganlab.lab.teaching.notebook import lesson_notebook
 
 MARKER = "<!-- lesson -->"
 CODE_ONLY = ("*This build of the site shows the lesson's code alone: `ganlab docs` runs each lesson "

@@ -3,13 +3,13 @@
     python docs/playground_pictures.py
 
 Plays "ring: learned" and "ring: mode collapse" for 2,000 rounds each (seed 0), with the
-playground's own game (``ganlab.lab.playground.Game2D``), and saves the picture its widget
-shows after the last round (``ganlab.lab.playground_ui.draw_2d``) into docs/images/.
+playground's own game (``ganlab.lab.playground.game.Game2D``), and saves the picture its widget
+shows after the last round (``ganlab.lab.playground.ui.draw_2d``) into docs/images/.
 """
 from pathlib import Path
 
-from ganlab.lab.playground import PRESETS, Game2D
-from ganlab.lab.playground_ui import draw_2d, png
+from ganlab.lab.playground.game import PRESETS, Game2D
+from ganlab.lab.playground.ui import draw_2d, png
 
 IMAGES = Path(__file__).parent / "images"
 ROUNDS = 2000

@@ -10,8 +10,8 @@ digits are easiest to see against digits that have none.
 """
 from pathlib import Path
 
-from ganlab.lab.data import load_dataset
-from ganlab.lab.plots import save_grid
+from ganlab.lab.training.data import load_dataset
+from ganlab.lab.watching.plots import save_grid
 
 SHOWN = 64
 

@@ -7,16 +7,16 @@
 seed 0, with the truncation trick at T if given (as ``ganlab evaluate`` draws them).
 Prints one Markdown row per source: its stray ink, the share of its digits with any stray
 ink and with more than 5% of their ink stray, and how the stray pixels divide between
-lone pixels, pieces of 2 to 4 pixels and pieces of 5 or more (``ganlab.lab.stray_ink``).
+lone pixels, pieces of 2 to 4 pixels and pieces of 5 or more (``ganlab.lab.evaluation.stray_ink``).
 ``--figure PNG``: instead, the first 64 images of the one source, their stray ink in red.
 """
 import sys
 
 import torch
 
-from ganlab.lab.data import load_dataset
-from ganlab.lab.evaluate import load_samples
-from ganlab.lab.stray_ink import off_main_stroke, stray_ink, stray_pieces
+from ganlab.lab.training.data import load_dataset
+from ganlab.lab.evaluation.evaluate import load_samples
+from ganlab.lab.evaluation.stray_ink import off_main_stroke, stray_ink, stray_pieces
 
 
 def images_of(source):

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from ganlab.lab.tensorboard import dashboard
+from ganlab.lab.watching.tensorboard import dashboard
 
 IMAGES = Path(__file__).parent / "images"
 

@@ -17,7 +17,7 @@ $$\mathcal{L}_D = \text{real}(D(x \mid y))
 
 The parts: G and D (``ganlab.models``, ``ganlab.dcgan``), the game (``ganlab.objective``), an
 Adam for each (``ganlab.optim``), an optional referee (``ganlab.referee``: augmentation and
-penalties) and an optional averaged G (``ganlab.ema``); ``ganlab.lab.build`` puts them together.
+penalties) and an optional averaged G (``ganlab.ema``); ``ganlab.lab.training.build`` puts them together.
 Here the gradients come from autograd; ``ganlab.gan_by_hand`` writes every backward by hand.
 
 Random numbers: the noise and labels are the step's inputs; D's own (dropout masks,

@@ -10,7 +10,7 @@ loss itself (``ganlab.objective``). Chained, they give autograd's gradients
   back through the augmentation, then through G to its weights.
 
 The gradient penalties take a gradient of a gradient, which is not written by hand here:
-``ganlab.lab.config.validate`` refuses them with this backend.
+``ganlab.lab.training.config.validate`` refuses them with this backend.
 """
 import torch
 

@@ -18,9 +18,9 @@ of digits, the histogram of pixel values, and a check against torchvision's tran
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab.lab import lesson
-from ganlab.lab.data import batches, load_dataset, normalize
-from ganlab.lab.plots import grid_image
+from ganlab.lab.teaching import lesson
+from ganlab.lab.training.data import batches, load_dataset, normalize
+from ganlab.lab.watching.plots import grid_image
 
 L = lesson.setup(__doc__, number=1)
 

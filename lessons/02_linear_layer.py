@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from ganlab.lab import lesson
+from ganlab.lab.teaching import lesson
 from ganlab.linear import Linear, linear, linear_backward
 
 L = lesson.setup(__doc__, number=2)

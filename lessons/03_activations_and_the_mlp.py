@@ -33,7 +33,7 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
-from ganlab.lab import lesson
+from ganlab.lab.teaching import lesson
 from ganlab.activations import (leaky_relu, leaky_relu_backward, relu, relu_backward, sigmoid,
                                 sigmoid_backward, tanh, tanh_backward)
 from ganlab.models import Discriminator, Generator

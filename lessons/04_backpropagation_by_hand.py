@@ -28,7 +28,7 @@ would compare tanh_backward with itself. A check must compare with something ind
 import torch
 import torch.nn.functional as F
 
-from ganlab.lab import lesson
+from ganlab.lab.teaching import lesson
 from ganlab.activations import Tanh, tanh, tanh_backward
 from ganlab.linear import Linear, linear, linear_backward
 from ganlab.sequential import Sequential

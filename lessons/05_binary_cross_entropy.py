@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from ganlab.lab import lesson
+from ganlab.lab.teaching import lesson
 from ganlab.activations import sigmoid
 from ganlab.losses import bce, bce_with_logits, bce_with_logits_backward
 

@@ -19,13 +19,13 @@ matching nn.Module discriminator giving the same first-step loss, and a plot of 
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab.lab import lesson
+from ganlab.lab.teaching import lesson
 from ganlab.activations import sigmoid
-from ganlab.lab.data import batches, load_dataset
+from ganlab.lab.training.data import batches, load_dataset
 from ganlab.losses import bce_with_logits
 from ganlab.models import Discriminator
 from ganlab.optim import Adam
-from ganlab.lab.twin import twin_discriminator
+from ganlab.reference.twin import twin_discriminator
 
 L = lesson.setup(__doc__, number=6)
 images = load_dataset("mnist-sample", device=L.device).images           # (4000, 784)

@@ -17,11 +17,11 @@ same weights.
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab.lab import lesson
-from ganlab.lab.data import load_dataset
+from ganlab.lab.teaching import lesson
+from ganlab.lab.training.data import load_dataset
 from ganlab.models import Generator
-from ganlab.lab.plots import grid_image
-from ganlab.lab.twin import twin_generator
+from ganlab.lab.watching.plots import grid_image
+from ganlab.reference.twin import twin_generator
 
 L = lesson.setup(__doc__, number=7)
 # %% [markdown]

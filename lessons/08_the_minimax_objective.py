@@ -27,7 +27,7 @@ import math
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab.lab import lesson
+from ganlab.lab.teaching import lesson
 from ganlab.objective import d_loss, g_loss_non_saturating, g_loss_saturating, value
 
 L = lesson.setup(__doc__, number=8)

@@ -22,7 +22,7 @@ racing down a narrow valley.
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab.lab import lesson
+from ganlab.lab.teaching import lesson
 from ganlab.optim import SGD, Adam
 
 L = lesson.setup(__doc__, number=9)

@@ -11,7 +11,7 @@ Each step:
     2. G step:  fresh z;  loss_G = BCE(D(G(z)), 1)                 -> Adam step on G only
 
 Part 1 writes this loop out with the classic recipe (sigmoid + BCE on probabilities, Adam
-with default betas), exactly what the twin in ganlab/lab/twin.py does, for 200 steps.
+with default betas), exactly what the twin in ganlab/reference/twin.py does, for 200 steps.
 Watch D(x) and D(G(z)): an untrained D says about 1/2 to everything, then D learns far
 faster than G: by step 200 D(x) is about 0.99 and D(G(z)) about 0.04. D wins. With the non-saturating
 loss G still gets strong gradients (lesson 8: near -1 exactly when D(G(z)) is near 0), but
@@ -56,18 +56,18 @@ import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 from torch.optim.swa_utils import AveragedModel
 
-from ganlab.lab import lesson
+from ganlab.lab.teaching import lesson
 from ganlab.activations import sigmoid
-from ganlab.lab.data import load_dataset
-from ganlab.lab.loop import StepInputs, batch_stream
-from ganlab.lab.build import make_gan
+from ganlab.lab.training.data import load_dataset
+from ganlab.lab.training.loop import StepInputs, batch_stream
+from ganlab.lab.training.build import make_gan
 from ganlab.dropout import Dropout
 from ganlab.losses import bce
 from ganlab.models import Discriminator, Generator
 from ganlab.optim import Adam
 from ganlab.spectral_norm import SpectralNormLinear
-from ganlab.lab.plots import grid_image
-from ganlab.lab.twin import TwinGAN
+from ganlab.lab.watching.plots import grid_image
+from ganlab.reference.twin import TwinGAN
 
 L = lesson.setup(__doc__, number=10)
 images = load_dataset("mnist-sample", device=L.device).images           # (4000, 784)

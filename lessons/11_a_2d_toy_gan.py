@@ -18,12 +18,13 @@ of the game in slow motion: D's move, then G's move, drawn apart.
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab.lab import lesson, toy_data
+from ganlab.lab.teaching import lesson
+from ganlab.lab.playground import toy_data
 from ganlab.activations import sigmoid
-from ganlab.lab.build import make_gan
+from ganlab.lab.training.build import make_gan
 
 L = lesson.setup(__doc__, number=11)
-# The data, from ganlab.lab.toy_data (the playground draws it too): each point picks one of 8
+# The data, from ganlab.lab.playground.toy_data (the playground draws it too): each point picks one of 8
 # centres on a circle of radius 0.7, uniformly, and adds Gaussian noise of std 0.04.
 MODES, RADIUS = toy_data.RING_MODES, toy_data.RING_RADIUS
 real_batch = toy_data.ring                   # (n, gen) -> (n, 2)

@@ -22,10 +22,10 @@ import json
 import torch
 from PIL import Image
 
-from ganlab.lab import lesson
-from ganlab.lab.config import make_config
-from ganlab.lab.sampling import generate_noise, interpolate, interpolation_figure, load_generator
-from ganlab.lab.train import train
+from ganlab.lab.teaching import lesson
+from ganlab.lab.training.config import make_config
+from ganlab.lab.training.sampling import generate_noise, interpolate, interpolation_figure, load_generator
+from ganlab.lab.training.train import train
 
 L = lesson.setup(__doc__, number=12)
 # %% [markdown]

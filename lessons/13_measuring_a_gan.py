@@ -16,11 +16,11 @@ for 4,000 steps (--full: 10,000) at the classic rate 2e-4, for uniform noise, an
 Then two things FID does not tell you. First, the classifier reads the digit and ignores
 the dust around it: speckle that the eye sees at once barely moves FID. **Stray ink** sees
 it: the share of an image's bright pixels outside its largest connected stroke, and the
-bright pixels with no bright neighbour (ganlab.lab.stray_ink). Second, FID depends on how
+bright pixels with no bright neighbour (ganlab.lab.evaluation.stray_ink). Second, FID depends on how
 many samples it is given: the Gaussian fit of a small set is noisy, and the noise adds to
 the distance, so two sets of *real* digits score worse the smaller they are. **KID**, the
 kernel distance, is an unbiased estimate of a squared distance between the two sets
-(ganlab.lab.metrics.mmd_squared): at any size its average is 0 for two samples of the same
+(ganlab.lab.evaluation.metrics.mmd_squared): at any size its average is 0 for two samples of the same
 digits. Compare FIDs only at the same number of samples, against the same reference set.
 
 Why does LeNet forgive the speckle? It is small (84 features), 96% accurate, and reads a
@@ -44,15 +44,15 @@ import numpy as np
 import torch
 from torchvision.utils import make_grid
 
-from ganlab.lab import lesson
-from ganlab.lab.plots import grid_image
-from ganlab.lab.classifier import load_scorer
-from ganlab.lab.config import make_config
-from ganlab.lab.evaluate import evaluate_images, held_out_scores
-from ganlab.lab.metrics import frechet_distance, kernel_distance, precision_recall
-from ganlab.lab.stray_ink import bright_pixels, stray_ink, stray_pieces, stroke_labels
-from ganlab.lab.sampling import generate, load_generator
-from ganlab.lab.train import train
+from ganlab.lab.teaching import lesson
+from ganlab.lab.watching.plots import grid_image
+from ganlab.lab.evaluation.classifier import load_scorer
+from ganlab.lab.training.config import make_config
+from ganlab.lab.evaluation.evaluate import evaluate_images, held_out_scores
+from ganlab.lab.evaluation.metrics import frechet_distance, kernel_distance, precision_recall
+from ganlab.lab.evaluation.stray_ink import bright_pixels, stray_ink, stray_pieces, stroke_labels
+from ganlab.lab.training.sampling import generate, load_generator
+from ganlab.lab.training.train import train
 
 L = lesson.setup(__doc__, number=13)
 # %% [markdown]

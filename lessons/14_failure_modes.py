@@ -72,19 +72,19 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
-from ganlab.lab import lesson
-from ganlab.lab.checkpoint import load_training_state, training_state
-from ganlab.lab.classifier import load_scorer
-from ganlab.lab.data import load_dataset
-from ganlab.lab.loop import StepInputs, batch_stream
-from ganlab.lab.metrics import frechet_distance
+from ganlab.lab.teaching import lesson
+from ganlab.lab.training.checkpoint import load_training_state, training_state
+from ganlab.lab.evaluation.classifier import load_scorer
+from ganlab.lab.training.data import load_dataset
+from ganlab.lab.training.loop import StepInputs, batch_stream
+from ganlab.lab.evaluation.metrics import frechet_distance
 from ganlab.gan import GAN
-from ganlab.lab.build import build_gan
-from ganlab.lab.config import make_config
+from ganlab.lab.training.build import build_gan
+from ganlab.lab.training.config import make_config
 from ganlab.models import Discriminator
 from ganlab.objective import make_game
 from ganlab.optim import Adam
-from ganlab.lab.plots import grid_image
+from ganlab.lab.watching.plots import grid_image
 
 L = lesson.setup(__doc__, number=14)
 images = load_dataset("mnist-sample", device=L.device).images

@@ -35,15 +35,15 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from ganlab.lab import lesson
-from ganlab.lab.classifier import load_scorer
+from ganlab.lab.teaching import lesson
+from ganlab.lab.evaluation.classifier import load_scorer
 from ganlab.conditional import one_hot, project
-from ganlab.lab.config import make_config
-from ganlab.lab.evaluate import evaluate_images
-from ganlab.lab.build import make_gan
-from ganlab.lab.twin import TwinGAN
-from ganlab.lab.sampling import generate, load_generator, requested_labels
-from ganlab.lab.train import train
+from ganlab.lab.training.config import make_config
+from ganlab.lab.evaluation.evaluate import evaluate_images
+from ganlab.lab.training.build import make_gan
+from ganlab.reference.twin import TwinGAN
+from ganlab.lab.training.sampling import generate, load_generator, requested_labels
+from ganlab.lab.training.train import train
 
 L = lesson.setup(__doc__, number=15)
 

@@ -30,9 +30,9 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 
-from ganlab.lab import lesson
-from ganlab.lab.data import load_dataset
-from ganlab.lab.plots import grid_image
+from ganlab.lab.teaching import lesson
+from ganlab.lab.training.data import load_dataset
+from ganlab.lab.watching.plots import grid_image
 from ganlab.losses import bce_with_logits, bce_with_logits_backward
 from ganlab.models import Discriminator, Generator
 from ganlab.optim import Adam

@@ -37,7 +37,7 @@ import math
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab.lab import lesson
+from ganlab.lab.teaching import lesson
 from ganlab.optim import Adam
 
 L = lesson.setup(__doc__, number=17)

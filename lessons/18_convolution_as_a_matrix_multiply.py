@@ -34,8 +34,8 @@ import torch
 import torch.nn.functional as F
 
 from ganlab.conv import conv2d, conv2d_backward, conv_transpose2d
-from ganlab.lab import lesson
-from ganlab.lab.data import load_dataset
+from ganlab.lab.teaching import lesson
+from ganlab.lab.training.data import load_dataset
 
 L = lesson.setup(__doc__, number=18)
 digit = (load_dataset("mnist-sample").images[0].reshape(1, 1, 28, 28).double() + 1) / 2   # (1, 1, 28, 28) in [0, 1]:

@@ -27,7 +27,7 @@ from torch import nn
 
 from ganlab.activations import relu
 from ganlab.batchnorm import BatchNorm
-from ganlab.lab import lesson
+from ganlab.lab.teaching import lesson
 
 L = lesson.setup(__doc__, number=19)
 gen = torch.Generator().manual_seed(L.seed)

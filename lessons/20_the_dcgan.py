@@ -36,13 +36,13 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
-from ganlab.lab.build import make_gan
-from ganlab.lab import lesson
-from ganlab.lab.config import make_config
-from ganlab.lab.plots import grid_image
-from ganlab.lab.sampling import generate, load_generator
-from ganlab.lab.train import train
-from ganlab.lab.twin import TwinGAN
+from ganlab.lab.training.build import make_gan
+from ganlab.lab.teaching import lesson
+from ganlab.lab.training.config import make_config
+from ganlab.lab.watching.plots import grid_image
+from ganlab.lab.training.sampling import generate, load_generator
+from ganlab.lab.training.train import train
+from ganlab.reference.twin import TwinGAN
 
 L = lesson.setup(__doc__, number=20)
 

@@ -44,9 +44,9 @@ import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ganlab.augment import DiffAugment
-from ganlab.lab import lesson
-from ganlab.lab.data import load_dataset
-from ganlab.lab.plots import grid_image
+from ganlab.lab.teaching import lesson
+from ganlab.lab.training.data import load_dataset
+from ganlab.lab.watching.plots import grid_image
 from ganlab.models import Discriminator
 from ganlab.objective import (bce_fake, bce_real, hinge_fake, hinge_real, lsgan_fake, lsgan_real,
                               wasserstein_fake, wasserstein_real)

@@ -39,14 +39,14 @@ from PIL import Image
 
 from ganlab.conditional import with_labels
 from ganlab.dcgan import DCGANDiscriminator, DCGANGenerator
-from ganlab.lab import lesson
-from ganlab.lab.build import make_gan
-from ganlab.lab.classifier import load_scorer
-from ganlab.lab.config import make_config
-from ganlab.lab.evaluate import evaluate_images
-from ganlab.lab.sampling import generate, load_generator, requested_labels
-from ganlab.lab.train import train
-from ganlab.lab.twin import TwinGAN, twin_dcgan_discriminator
+from ganlab.lab.teaching import lesson
+from ganlab.lab.training.build import make_gan
+from ganlab.lab.evaluation.classifier import load_scorer
+from ganlab.lab.training.config import make_config
+from ganlab.lab.evaluation.evaluate import evaluate_images
+from ganlab.lab.training.sampling import generate, load_generator, requested_labels
+from ganlab.lab.training.train import train
+from ganlab.reference.twin import TwinGAN, twin_dcgan_discriminator
 
 L = lesson.setup(__doc__, number=22)
 

@@ -28,14 +28,14 @@ lesson 14 with one click, each with a sentence on what to watch.
 with the same controls: the fixed-noise grid, what the evaluation classifier reads in it,
 and the curves.
 
-The widgets only press buttons: the game lives in `ganlab.lab.playground`
+The widgets only press buttons: the game lives in `ganlab.lab.playground.game`
 (`Game2D.step_d`, `step_g`, `step`, `reset`, `change`), which you can also call yourself.
 """
 # %%
 import torch
 
-from ganlab.lab.playground import Settings
-from ganlab.lab.playground_ui import Playground2D, PlaygroundDigits
+from ganlab.lab.playground.game import Settings
+from ganlab.lab.playground.ui import Playground2D, PlaygroundDigits
 
 torch.set_num_threads(2)
 

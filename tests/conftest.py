@@ -3,7 +3,7 @@ import os
 import pytest
 import torch
 
-from ganlab.lab.data import Dataset
+from ganlab.lab.training.data import Dataset
 
 # One thread per process, here and in every process a test starts (a lesson, a kernel, a
 # run to interrupt): the suite runs in parallel processes (pyproject's addopts), and a
@@ -36,9 +36,9 @@ def synthetic_dataset(n=200, seed=0, device="cpu"):
 def synthetic_data(monkeypatch):
     """Make training read the synthetic set instead of MNIST."""
     import ganlab.lab.compare
-    import ganlab.lab.train
+    import ganlab.lab.training.train
     fake = lambda name, data_dir, device: synthetic_dataset(device=device)   # noqa: E731
-    monkeypatch.setattr(ganlab.lab.train, "load_dataset", fake)
+    monkeypatch.setattr(ganlab.lab.training.train, "load_dataset", fake)
     monkeypatch.setattr(ganlab.lab.compare, "load_dataset", fake)
     return synthetic_dataset()
 

@@ -6,7 +6,7 @@ import torch
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ganlab.dcgan import DCGANDiscriminator, DCGANGenerator
-from ganlab.lab.twin import TwinGAN, twin_dcgan_discriminator, twin_dcgan_generator
+from ganlab.reference.twin import TwinGAN, twin_dcgan_discriminator, twin_dcgan_generator
 from ganlab.spectral_norm import SpectralNormConv2d, SpectralNormLinear
 from parity import DEVICES, DTYPES, assert_close
 from test_gan import gan_of, assert_trained, max_diff, run, run_tol

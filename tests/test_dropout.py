@@ -38,7 +38,7 @@ def test_manual_and_autograd_agree_with_dropout_in_d():
 
 
 def test_dropout_keys_follow_nn_sequential():
-    from ganlab.lab.twin import twin_discriminator
+    from ganlab.reference.twin import twin_discriminator
     ours = gan_of(**SMALL, dropout=0.3).D.state_dict()
     theirs = twin_discriminator(SMALL["image_dim"], SMALL["hidden_dim"], dropout=0.3).state_dict()
     assert list(ours) == list(theirs) == ["0.weight", "0.bias", "3.weight", "3.bias", "6.weight", "6.bias"]

@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch.optim.swa_utils import AveragedModel
 
-from ganlab.lab.twin import twin_generator
+from ganlab.reference.twin import twin_generator
 from parity import DTYPES
 from test_gan import SMALL, batches, gan_of
 

@@ -2,11 +2,11 @@
 import pytest
 import torch
 
-from ganlab.lab.build import make_gan
-from ganlab.lab.checkpoint import training_state
-from ganlab.lab.config import NUM_CLASSES
-from ganlab.lab.loop import StepInputs
-from ganlab.lab.twin import TwinGAN
+from ganlab.lab.training.build import make_gan
+from ganlab.lab.training.checkpoint import training_state
+from ganlab.lab.training.config import NUM_CLASSES
+from ganlab.lab.training.loop import StepInputs
+from ganlab.reference.twin import TwinGAN
 from host_reads import HostReads
 from parity import DEVICES, DTYPES
 

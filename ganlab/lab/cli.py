@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ganlab.lab.config import MAX_SEED, RECIPES, Config, describe, make_config, validate
+from ganlab.lab.training.config import MAX_SEED, RECIPES, Config, describe, make_config, validate
 
 EXPECTED_ERRORS = (ValueError, RuntimeError, OSError)
 
@@ -61,15 +61,15 @@ class NamedChoice(click.Choice):
 
     @property
     def choices(self):
-        from ganlab.lab.config import choices
+        from ganlab.lab.training.config import choices
         return choices()[self.list_name]
 
 
 def config_options(command):
     """One click option per ``Config`` field: its name, type, choices and help, defaults rendered
-    from the recipes (``ganlab.lab.config.help_text``). Every value defaults to None, "not given",
+    from the recipes (``ganlab.lab.training.config.help_text``). Every value defaults to None, "not given",
     so that the recipe decides."""
-    from ganlab.lab.config import help_text
+    from ganlab.lab.training.config import help_text
     for f in reversed([f for f in fields(Config) if f.metadata["cli"]]):
         flag = "--" + f.name.replace("_", "-")
         if f.type is bool:
@@ -101,8 +101,8 @@ def config_options(command):
 @friendly_errors
 def train(recipe, out_dir, resume, overwrite, dry_run, tensorboard_dir, **options):
     """Train a GAN and write logs, figures and checkpoints into --out."""
-    from ganlab.lab.run_folder import claim_fresh
-    from ganlab.lab.train import RunStopped, resumed_config, train as run_training
+    from ganlab.lab.training.run_folder import claim_fresh
+    from ganlab.lab.training.train import RunStopped, resumed_config, train as run_training
     claimed = None
     if resume:                   # the saved settings, with only the options given on this line
         if out_dir is None:
@@ -150,7 +150,7 @@ def train(recipe, out_dir, resume, overwrite, dry_run, tensorboard_dir, **option
 @friendly_errors
 def sample(checkpoint, n, seed, out_file, digit, interpolate, truncation):
     """Draw images from a trained generator."""
-    from ganlab.lab.sampling import interpolation_figure, load_generator, requested_labels, save_samples
+    from ganlab.lab.training.sampling import interpolation_figure, load_generator, requested_labels, save_samples
     G, cfg = load_generator(checkpoint)
     requested_labels(cfg, 1, digit)                         # a clear error for a wrong --digit
     if interpolate:
@@ -196,7 +196,7 @@ def evaluate(source, n, dataset, data_dir, as_json, per_class, truncation, indep
     """Score a checkpoint's samples (or a .pt tensor of images) against real digits, in two
     classifiers' features: ganlab's LeNet, and a wide CNN against held-out digits."""
     import json
-    from ganlab.lab.evaluate import evaluate as run_evaluation, format_table
+    from ganlab.lab.evaluation.evaluate import evaluate as run_evaluation, format_table
     result = run_evaluation(source, n, dataset, data_dir, log=lambda s: click.echo(s, err=True), per_class=per_class,
                             truncation=truncation, independent=independent)
     click.echo(json.dumps(result, indent=2) if as_json else "\n".join(format_table(result)))
@@ -213,7 +213,7 @@ def recipes(name):
 @main.command()
 def lessons():
     """List the lessons, in order."""
-    from ganlab.lab.lessons_index import listing
+    from ganlab.lab.teaching.index import listing
     click.echo("\n".join(listing()))
 
 
@@ -228,7 +228,7 @@ def lessons():
 @friendly_errors
 def docs(site_dir, port, execute):
     """Serve the docs site locally (theory, lessons, API), or build it with --build DIR."""
-    from ganlab.lab import docs_site
+    from ganlab.lab.website import site as docs_site
     execute = "all" if execute else ""
     if site_dir:
         status = docs_site.build(site_dir, execute=execute)
@@ -254,7 +254,7 @@ def docs(site_dir, port, execute):
 def lesson(number, out, device, seed, quick, show, notebook_dir):
     """Run lesson NUMBER (see `ganlab lessons`), or write it as a notebook."""
     from ganlab.device import get_device
-    from ganlab.lab.lessons_index import lesson_files, listing, run_lesson
+    from ganlab.lab.teaching.index import lesson_files, listing, run_lesson
     if number not in lesson_files():
         click.echo(f"error: there is no lesson {number}; the lessons are:", err=True)
         click.echo("\n".join(listing()), err=True)
@@ -264,7 +264,7 @@ def lesson(number, out, device, seed, quick, show, notebook_dir):
         return
     get_device(device)                              # a clear error for cuda without a GPU
     if out:
-        from ganlab.lab.run_folder import make_folder
+        from ganlab.lab.training.run_folder import make_folder
         make_folder(Path(out))
     args = ["--device", device, "--seed", str(seed), "--quick" if quick else "--full"]
     args += ["--out", out] if out else []
@@ -273,8 +273,8 @@ def lesson(number, out, device, seed, quick, show, notebook_dir):
 
 
 def write_lesson_notebook(number, folder):
-    from ganlab.lab.lessons_index import lesson_files
-    from ganlab.lab.notebook import write_notebook
+    from ganlab.lab.teaching.index import lesson_files
+    from ganlab.lab.teaching.notebook import write_notebook
     if number in lesson_files():
         target = Path(folder) / lesson_files()[number].with_suffix(".ipynb").name
         if target.exists():
@@ -289,7 +289,7 @@ def write_lesson_notebook(number, folder):
 @friendly_errors
 def playground(out_dir):
     """Write the playground notebook: the 2-D game and the MNIST game, stepped by hand."""
-    from ganlab.lab.notebook import write_playground
+    from ganlab.lab.teaching.notebook import write_playground
     target = Path(out_dir) / "playground.ipynb"
     if target.exists():
         raise click.ClickException(f"{target} already exists (your edits?): remove it, or choose another --out")

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import torch
 
-from ganlab.lab.config import make_config
-from ganlab.lab.data import load_dataset
-from ganlab.lab.loop import StepInputs, batch_stream
-from ganlab.lab.run_folder import make_folder
+from ganlab.lab.training.config import make_config
+from ganlab.lab.training.data import load_dataset
+from ganlab.lab.training.loop import StepInputs, batch_stream
+from ganlab.lab.training.run_folder import make_folder
 from ganlab.device import get_device, set_seed
-from ganlab.lab.build import build_model
-from ganlab.lab.train import LOG_KEYS
+from ganlab.lab.training.build import build_model
+from ganlab.lab.training.train import LOG_KEYS
 
 
 def twin_models(cfg, device):

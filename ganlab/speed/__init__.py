@@ -3,7 +3,7 @@
 The core teaches each formula in its plainest form: Adam as a loop over the parameters,
 dropout drawing its masks when it runs, a convolution as unfold + matmul. Fast code needs
 other shapes for the same arithmetic. They live here, as parts a GAN is built from
-(``ganlab.lab.build`` picks them for ``--compile`` and ``--fast-conv``) and a step that
+(``ganlab.lab.training.build`` picks them for ``--compile`` and ``--fast-conv``) and a step that
 compiles the plain one; nothing here patches or wraps the core:
 
 - ``foreach_adam``: Adam over all parameters at once (``torch._foreach_*``), with its step

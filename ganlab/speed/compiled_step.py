@@ -3,7 +3,7 @@
 ``torch.compile`` traces ``gan.play`` as it is, D's half and G's half, both networks'
 forward and backward passes and both Adam updates, and fuses their hundred-odd small
 kernels into a few. Nothing in the GAN is patched or wrapped: a GAN built to be compiled
-(``ganlab.lab.build`` with ``compile``) is built from two parts that a compiled step needs,
+(``ganlab.lab.training.build`` with ``compile``) is built from two parts that a compiled step needs,
 each the plain part's arithmetic in another shape:
 
 - ``ForeachAdam`` for both players: the same state, all parameters at once, the step

@@ -7,7 +7,7 @@ about half of the DCGAN's step. ``F.conv2d`` and ``F.conv_transpose2d`` compute 
 sums without building it.
 
 ``KernelConv2d``, ``KernelConvTranspose2d`` and ``KernelSpectralNormConv2d`` are ganlab's
-layers with only their forward pass changed: a DCGAN built with them (``--fast-conv``: ``ganlab.lab.build`` hands them to
+layers with only their forward pass changed: a DCGAN built with them (``--fast-conv``: ``ganlab.lab.training.build`` hands them to
 ``DCGANGenerator`` and ``DCGANDiscriminator``) has the same weights, drawn in the same order,
 and the same hand-written backward (the manual backend's); with autograd, torch's kernels
 have their own backward, which gives the same gradients.

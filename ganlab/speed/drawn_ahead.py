@@ -3,7 +3,7 @@
 Dropout and the augmentation draw their numbers while they run, through the GAN's one
 ``RandomNumbers`` (``ganlab.random_numbers``). A compiled step cannot call a
 ``torch.Generator``, so a GAN built to be compiled gets a ``DrawnAhead`` in its place
-(``ganlab.lab.build``). It draws from the same generator, and:
+(``ganlab.lab.training.build``). It draws from the same generator, and:
 
 - while ``recording``, it draws as usual and notes each request (which draw, what shape);
 - given those requests (``draw_ahead``), it makes them all eagerly, and the step's calls

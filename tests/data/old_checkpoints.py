@@ -1,4 +1,4 @@
-"""Write small checkpoints with the ganlab found on PYTHONPATH, for tests/lab/test_checkpoint.py.
+"""Write small checkpoints with the ganlab found on PYTHONPATH, for tests/lab/training/test_checkpoint.py.
 
 Run against an older checkout to record what its checkpoints look like:
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import torch
 
-import ganlab.lab.train
-from ganlab.lab.config import make_config
-from ganlab.lab.data import Dataset
+import ganlab.lab.training.train
+from ganlab.lab.training.config import make_config
+from ganlab.lab.training.data import Dataset
 
 RUNS = {   # name -> recipe and settings: the default MLP (dropout, spectral norm, EMA), conditional, DCGAN
     # at the rate ganlab's recipe had when these were written (its MLP learns at 1e-3 since 0.2.0)
@@ -43,9 +43,9 @@ def config(name, steps):
 
 
 def main(out):
-    ganlab.lab.train.load_dataset = lambda name, data_dir, device: blobs()
+    ganlab.lab.training.train.load_dataset = lambda name, data_dir, device: blobs()
     for name in RUNS:
-        ganlab.lab.train.train(config(name, 10), Path(out) / name, overwrite=True, log=lambda *a: None)
+        ganlab.lab.training.train.train(config(name, 10), Path(out) / name, overwrite=True, log=lambda *a: None)
         for extra in Path(out, name).iterdir():          # keep only what the test reads
             if extra.name != "checkpoint.pt":
                 extra.unlink()

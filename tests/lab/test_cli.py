@@ -6,7 +6,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from ganlab.lab.checkpoint import load_checkpoint
+from ganlab.lab.training.checkpoint import load_checkpoint
 from ganlab.lab.cli import main
 from parity import needs_compiler
 
@@ -174,7 +174,7 @@ def test_usage_errors_are_one_line_too(args, fragment):
 
 
 def test_checkpoint_from_another_architecture_is_a_clear_mismatch(trained, tmp_path):
-    from ganlab.lab.checkpoint import load_checkpoint, save_checkpoint
+    from ganlab.lab.training.checkpoint import load_checkpoint, save_checkpoint
     ckpt = load_checkpoint(trained / "checkpoint.pt")
     ckpt["config"]["hidden_dim"] = 64                      # the weights are for 16 units
     save_checkpoint(ckpt, tmp_path / "other.pt")
@@ -311,7 +311,7 @@ def test_help_and_the_lesson_list_answer_without_loading_torch(code):
 def test_the_training_loop_loads_torchvision_and_matplotlib_only_when_drawing():
     import subprocess
     import sys
-    probe = "import sys, ganlab.lab.train\nprint('LOADED', 'torchvision' in sys.modules, 'matplotlib' in sys.modules)"
+    probe = "import sys, ganlab.lab.training.train\nprint('LOADED', 'torchvision' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert "LOADED False False" in out
 
@@ -319,7 +319,7 @@ def test_the_training_loop_loads_torchvision_and_matplotlib_only_when_drawing():
 def test_every_config_field_is_a_train_option_and_every_option_a_field():
     from dataclasses import fields
     from ganlab.lab.cli import train
-    from ganlab.lab.config import Config
+    from ganlab.lab.training.config import Config
     where = {"out_dir", "resume", "overwrite", "tensorboard_dir"}   # where the run goes, not what it is
     options = {p.name for p in train.params} - where
     not_options = {"image_dim", "cluster_shares"}    # fixed by the data: 28 x 28, and --clusters' k-means
@@ -329,7 +329,7 @@ def test_every_config_field_is_a_train_option_and_every_option_a_field():
 def test_every_default_in_train_help_is_the_recipes():
     import re
     from ganlab.lab.cli import train
-    from ganlab.lab.config import make_config
+    from ganlab.lab.training.config import make_config
     for param in train.params:
         if param.name in ("out_dir", "resume", "overwrite", "recipe", "tensorboard_dir"):
             continue
@@ -345,8 +345,8 @@ def test_every_default_in_train_help_is_the_recipes():
 
 
 def test_a_self_conditioned_gan_draws_its_clusters_with_their_shares_and_takes_no_digit(synthetic_data, tmp_path):
-    from ganlab.lab.evaluate import load_samples
-    from ganlab.lab.sampling import load_generator, requested_labels
+    from ganlab.lab.evaluation.evaluate import load_samples
+    from ganlab.lab.training.sampling import load_generator, requested_labels
     out = tmp_path / "clusters"
     assert run("train", "--conditional", "--clusters", 4, "--steps", 10, "--out", out, *TINY).exit_code == 0
     ckpt = out / "checkpoint.pt"
@@ -383,9 +383,9 @@ def test_resume_to_fewer_steps_than_done_is_refused_and_keeps_config_json(traine
 
 
 def test_resume_on_other_data_is_refused(trained, monkeypatch):
-    import ganlab.lab.train
+    import ganlab.lab.training.train
     from conftest import synthetic_dataset
-    monkeypatch.setattr(ganlab.lab.train, "load_dataset", lambda name, data_dir, device: synthetic_dataset(seed=1))
+    monkeypatch.setattr(ganlab.lab.training.train, "load_dataset", lambda name, data_dir, device: synthetic_dataset(seed=1))
     assert_one_line_error(run("train", "--out", trained, "--resume", "--steps", 30), "other data")
 
 

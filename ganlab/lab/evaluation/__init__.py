@@ -1,0 +1,1 @@
+"""Evaluation: scoring generated digits against real ones, in a classifier's features."""

@@ -1,0 +1,1 @@
+"""Watching a run: its figures, the watchdog's warnings, each layer's diagnostics, TensorBoard."""

@@ -1,0 +1,1 @@
+"""The docs site: mkdocs serving or building it, and the lesson pages' executed output."""
