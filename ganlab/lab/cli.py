@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ganlab.lab.training.config import MAX_SEED, RECIPES, Config, describe, make_config, validate
+from ganlab.lab.training.config import MAX_SEED, RECIPES, Config, describe, make_config, resumable_options, validate
 
 EXPECTED_ERRORS = (ValueError, RuntimeError, OSError)
 
@@ -90,7 +90,8 @@ def config_options(command):
 @config_options
 @click.option("--out", "out_dir", help="Output folder [default: ganlab-out/train, or train-2, train-3, ... "
               "when that one already holds a run].")
-@click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only --steps, --epochs, --device, --compile and --fast-conv may change).")
+@click.option("--resume", is_flag=True, help="Continue the run saved in --out with its saved settings (only "
+              f"{resumable_options()} may change).")
 @click.option("--overwrite", is_flag=True, help="Replace a run already in --out.")
 @click.option("--dry-run", is_flag=True, help="Print every setting the run would train with, and stop.")
 @click.option("--tensorboard", "tensorboard_dir", is_flag=False, flag_value="", default=None, metavar="[DIR]",

@@ -14,7 +14,7 @@ from ganlab.lab.training.loop import StepInputs, batch_stream
 from ganlab.lab.training.run_folder import make_folder
 from ganlab.device import get_device, set_seed
 from ganlab.lab.training.build import build_model
-from ganlab.lab.training.train import LOG_KEYS
+from ganlab.lab.training.trainer import LOG_KEYS
 
 
 def twin_models(cfg, device):

@@ -132,6 +132,16 @@ RECIPES = {
 }
 
 
+# what --resume may change; every other setting is the saved run's
+RESUMABLE = ("epochs", "steps", "device", "compile", "fast_conv")
+
+
+def resumable_options():
+    """"--epochs, --steps, --device, --compile and --fast-conv": what a resume may change, as options."""
+    *rest, last = ["--" + name.replace("_", "-") for name in RESUMABLE]
+    return f"{', '.join(rest)} and {last}"
+
+
 def choices():
     """Each list of names a field can take, read from where the names become things."""
     from ganlab.device import DEVICES

@@ -1,4 +1,4 @@
-"""The training loop: data in, G and D alternating, logs, figures and checkpoints out.
+"""A training run: the data, the model and the callbacks put together, then the Trainer's steps.
 
 Everything a run produces lands in its output folder:
 
@@ -13,9 +13,8 @@ Everything a run produces lands in its output folder:
 import hashlib
 import json
 import signal
-import time
 from contextlib import contextmanager, nullcontext
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import torch
@@ -23,25 +22,17 @@ import torch
 from ganlab.lab.evaluation.classifier import cached_classifier
 from ganlab.lab.training.build import build_model, step_function
 from ganlab.lab.training.parts import DTYPES
-from ganlab.lab.training.checkpoint import (CheckpointError, load_checkpoint, load_training_state, save_checkpoint,
-                                  training_state)
+from ganlab.lab.training.callbacks import (GRID_COLUMNS, Checkpoints, EpochGrids, Figures, LayerDiagnostics, LogLines,
+                                           ProgressBar, TensorBoardWriter, WatchdogChecks)
+from ganlab.lab.training.checkpoint import CheckpointError, load_checkpoint, load_training_state
 from ganlab.lab.training.clusters import cluster_labels, draw_clusters, purity
-from ganlab.lab.training.config import Config, describe, validate
+from ganlab.lab.training.config import RESUMABLE, Config, describe, resumable_options, validate
 from ganlab.lab.training.data import load_dataset
-from ganlab.lab.training.loop import StepInputs, batch_stream
+from ganlab.lab.training.trainer import Trainer
 from ganlab.device import get_device, set_seed
-from ganlab.lab.watching.plots import grid_image, plot_history, save_gif, save_grid
 from ganlab.lab.training.run_folder import claim, clear_run
 from ganlab.lab.watching.tensorboard import TensorBoardLog, require_tensorboard
 from ganlab.lab.watching.watchdog import Watchdog
-
-LOG_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
-GRID_COLUMNS = 8
-
-
-class TrainingDiverged(RuntimeError):
-    """A loss or D output became NaN or infinite."""
-
 
 class RunStopped(Exception):
     """A run stopped by a signal (Ctrl-C, SIGTERM) on a whole step, its checkpoint saved."""
@@ -52,12 +43,9 @@ class RunStopped(Exception):
         self.exit_status = 128 + signal.Signals[signal_name].value       # the shell's convention: 130 for Ctrl-C
 
 
-# what --resume may change; every other setting is the saved run's
-RESUMABLE = ("epochs", "steps", "device", "compile", "fast_conv")
-
-
 def resumed_config(out_dir, **given):
-    """The settings of the run saved in ``out_dir``, with the options ``given`` to --resume.
+    """The settings of the run saved in ``out_dir``, with the options ``given`` to --resume:
+    the one place where a resume's settings are put together (``train`` checks, never merges).
 
     A setting --resume cannot change may be given again, but only with its saved value: a
     different one is refused, never ignored. A setting not given keeps its saved value, so a
@@ -67,15 +55,21 @@ def resumed_config(out_dir, **given):
     if not (out / "checkpoint.pt").is_file():
         raise ValueError(f"--resume: no checkpoint.pt in {out} to resume from")
     saved = Config.from_dict(load_checkpoint(out / "checkpoint.pt")["config"])
-    changed = [name for name, value in given.items() if name not in RESUMABLE and value != getattr(saved, name)]
+    refuse_changed_settings(out, saved, replace(saved, **given))
+    if "epochs" in given and "steps" not in given:
+        given["steps"] = 0
+    return replace(saved, **{name: given[name] for name in RESUMABLE if name in given})
+
+
+def refuse_changed_settings(out, saved, cfg):
+    """A ValueError naming the settings of ``cfg`` that differ from the ``saved`` run's where a
+    resume may not change them."""
+    changed = [f.name for f in fields(Config) if f.name not in RESUMABLE and getattr(cfg, f.name) != getattr(saved, f.name)]
     if changed:
         flags = ", ".join("--" + name.replace("_", "-") for name in changed)
         verb = "differs" if len(changed) == 1 else "differ"
         raise ValueError(f"--resume continues the run in {out} with its saved settings, and {flags} {verb} "
-                         "from them; only --steps, --epochs, --device, --compile and --fast-conv may change")
-    if "epochs" in given and "steps" not in given:
-        given["steps"] = 0
-    return replace(saved, **{name: given[name] for name in RESUMABLE if name in given})
+                         f"from them; only {resumable_options()} may change")
 
 
 @contextmanager
@@ -116,12 +110,10 @@ def train(cfg, out_dir, resume=False, overwrite=False, log=print, progress=False
 
 def _train(cfg, out, device, resume, overwrite, log, progress, tensorboard):
     ckpt = None
-    if resume:
+    if resume:                                          # cfg is the run's, merged by resumed_config
         ckpt = load_checkpoint(out / "checkpoint.pt", map_location=device)
-        saved = Config.from_dict(ckpt["config"])
-        refuse_edited_config(out, saved)
-        cfg = replace(saved, **{name: getattr(cfg, name) for name in RESUMABLE})
-        validate(cfg)
+        refuse_edited_config(out, Config.from_dict(ckpt["config"]))
+        refuse_changed_settings(out, Config.from_dict(ckpt["config"]), cfg)
     set_seed(cfg.seed)
     data = load_dataset(cfg.dataset, cfg.data_dir or None, device)
     fingerprint = data_fingerprint(data)
@@ -131,86 +123,48 @@ def _train(cfg, out, device, resume, overwrite, log, progress, tensorboard):
     if cfg.clusters:                                  # self-conditioning: each image's cluster is its label
         cfg, data.labels = self_conditioning(cfg, data, log)
     model = build_model(cfg, device)
-    take_step = step_function(model, cfg)                   # model.step, or the same step compiled
     dtype = DTYPES[cfg.dtype]
-    images, labels = data.images.to(dtype), data.labels
-    steps_per_epoch = len(images) // cfg.batch_size
-    if steps_per_epoch == 0:
-        raise ValueError(f"--batch-size {cfg.batch_size} is larger than the data set ({len(images)} images)")
-    total = cfg.steps or cfg.epochs * steps_per_epoch
-    if ckpt and total <= ckpt["step"]:
-        raise ValueError(f"the run in {out} is at step {ckpt['step']} already: to train on, give --steps "
-                         f"more than {ckpt['step']} (or --epochs more than {ckpt['step'] / steps_per_epoch:g})")
+    noise = torch.Generator(device=device).manual_seed(cfg.seed + 1)
+    trainer = Trainer(model, step_function(model, cfg), cfg, data.images.to(dtype), data.labels, noise)
+    if ckpt:
+        if trainer.total <= ckpt["step"]:
+            raise ValueError(f"the run in {out} is at step {ckpt['step']} already: to train on, give --steps more "
+                             f"than {ckpt['step']} (or --epochs more than {ckpt['step'] / trainer.steps_per_epoch:g})")
+        load_into(model, ckpt)
+        noise.set_state(ckpt["noise_rng"].cpu())
+        trainer.step, trainer.history, trainer.saved_at = ckpt["step"], list(ckpt["history"]), ckpt["step"]
     if overwrite and not resume:
         clear_run(out)                                # nothing of the run that was here stays
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
-    noise = torch.Generator(device=device).manual_seed(cfg.seed + 1)
-    fixed_z, fixed_y = fixed_noise(cfg, dtype, device)                   # the same z for every grid
-    step, history = 0, []
-    if ckpt:
-        load_into(model, ckpt)
-        step, history = ckpt["step"], list(ckpt["history"])
-        noise.set_state(ckpt["noise_rng"].cpu())
     log(describe(cfg))
-    log(f"training on {device}: {data.source}, {len(images)} images, {steps_per_epoch} steps/epoch, {total} steps")
+    log(f"training on {device}: {data.source}, {len(data.images)} images, {trainer.steps_per_epoch} steps/epoch, "
+        f"{trainer.total} steps")
     board = TensorBoardLog(tensorboard) if tensorboard is not None else None
-    if board:
-        board.config(cfg, step)
-
-    def snapshot():
-        return {"model": training_state(model), "config": cfg.to_dict(), "step": step,
-                "noise_rng": noise.get_state(), "history": history, "data": fingerprint}
-
+    bar = ProgressBar(trainer.total, trainer.step) if progress else None
+    log = bar.bar.write if bar else log                              # keep the bar on its own line
+    fixed_z, fixed_y = fixed_noise(cfg, dtype, device)                # the same z for every grid
     watchdog = Watchdog(cached_classifier(cfg.data_dir or None) if cfg.dataset != "fashion-mnist" else None, log=log,
                         probabilities=cfg.loss == "bce", remedy=_remedy(cfg))
-    diagnostics = _diagnostics(cfg, model, images, labels, device, dtype) if cfg.diagnostics else None
-    sums, count, t_last = torch.zeros(4, device=device, dtype=torch.float64), 0, time.perf_counter()
-    bar = _progress_bar(total, step, progress)
-    log = bar.write if bar else log                                  # keep the bar on its own line
-    stream = batch_stream(len(images), cfg.batch_size, cfg.seed, step, device)
-    # real images keep their labels; a conditional G is asked for random ones
-    inputs = StepInputs(noise, cfg.latent_dim, dtype, cfg.num_classes if cfg.conditional else 0,
-                        cfg.mismatched_labels)
-    with stop_requests() as stop, board or nullcontext():           # the board is closed however the run ends
-        while step < total and not stop["stop"]:
-            idx = next(stream)
-            measure = diagnostics and ((step + 1) % cfg.log_every == 0 or step + 1 == total)
-            if measure:
-                diagnostics.before_step()
-            stats = take_step(*inputs(images[idx], labels[idx] if cfg.conditional else None))
-            sums += torch.stack([stats[k] for k in LOG_KEYS]).to(torch.float64)  # stays on device
-            step, count = step + 1, count + 1
-            if measure:
-                diagnostics.after_step(step)
-                board and board.diagnostics(diagnostics.points[-1])
-            bar and bar.update(1)
-            if step % cfg.log_every == 0 or step == total:
-                now = time.perf_counter()
-                point = _history_point(sums / count, step, step / steps_per_epoch,
-                                       count * cfg.batch_size / (now - t_last), out / "checkpoint.pt")
-                history.append(point)
-                log(_format(point))
-                board and board.history_point(point)
-                watchdog.check_history(point)
-                sums.zero_()
-                count, t_last = 0, now
-            if step % steps_per_epoch == 0:                  # the end of an epoch
-                _check_finite(sums, step, out / "checkpoint.pt")     # never save a diverged model
-                grid = _epoch_grid(model, fixed_z, fixed_y, out, step // steps_per_epoch)
-                board and board.grid(grid_image(grid, GRID_COLUMNS), step)
-                watchdog.check_samples(grid, step, labels=None if cfg.clusters else fixed_y)     # clusters are not digits
-                save_checkpoint(snapshot(), out / "checkpoint.pt")
-                board and board.flush()
-    if bar:
-        bar.close()
-    _check_finite(sums, step, out / "checkpoint.pt")
-    save_checkpoint(snapshot(), out / "checkpoint.pt")
     # with BCE, the best D against a perfect G outputs real_label · p/(p + p) = real_label / 2
-    _write_figures(model, fixed_z, fixed_y, out, history, cfg.real_label / 2 if cfg.loss == "bce" else None)
-    if diagnostics:
-        diagnostics.save(out)
+    equilibrium = cfg.real_label / 2 if cfg.loss == "bce" else None
+    trainer.callbacks = [
+        cfg.diagnostics and LayerDiagnostics(_diagnostics(cfg, model, trainer.images, data.labels, device, dtype),
+                                             out, board),
+        LogLines(log),
+        EpochGrids(out, fixed_z, fixed_y),
+        board and TensorBoardWriter(board),
+        WatchdogChecks(watchdog, digits=None if cfg.clusters else fixed_y),      # clusters are not digits
+        Checkpoints(out / "checkpoint.pt", fingerprint),
+        Figures(out, fixed_z, fixed_y, equilibrium),
+        bar,
+    ]
+    trainer.callbacks = [c for c in trainer.callbacks if c]
+    if board:
+        board.config(cfg, trainer.step)
+    with stop_requests() as stop, board or nullcontext():           # the board is closed however the run ends
+        history = trainer.run(stop=lambda: stop["stop"])
     if stop["stop"]:
-        raise RunStopped(stop["stop"], step, out)
+        raise RunStopped(stop["stop"], trainer.step, out)
     return history
 
 
@@ -233,8 +187,8 @@ def refuse_edited_config(out, saved):
                     if k not in RESUMABLE and k in written and written[k] != v) if isinstance(written, dict) else ["all"]
     if edited:
         raise ValueError(f"{out / 'config.json'} differs from the settings saved in the checkpoint ({', '.join(edited)}): "
-                         "a run continues with the settings it trained with, so give only --steps, --epochs, --device, "
-                         "--compile or --fast-conv to --resume, or start a new run; config.json was left as it is")
+                         f"a run continues with the settings it trained with, so give only {resumable_options()} "
+                         "to --resume, or start a new run; config.json was left as it is")
 
 
 def self_conditioning(cfg, data, log):
@@ -275,24 +229,6 @@ def load_into(model, ckpt):
         raise CheckpointError(f"checkpoint does not match this model: {err}") from err
 
 
-def _check_finite(sums, step, checkpoint):
-    if not torch.isfinite(sums).all():
-        raise TrainingDiverged(f"training diverged by step {step}: losses became NaN or infinite; " +
-                               ("the last good checkpoint is kept" if checkpoint.exists() else "no checkpoint was written"))
-
-
-def _history_point(means, step, epoch, images_per_s, checkpoint):
-    _check_finite(means, step, checkpoint)
-    d_loss, g_loss, d_real, d_fake = means.tolist()          # one host sync per interval
-    return {"step": step, "epoch": round(epoch, 3), "d_loss": d_loss, "g_loss": g_loss,
-            "d_real": d_real, "d_fake": d_fake, "images_per_s": round(images_per_s, 1)}
-
-
-def _format(p):
-    return (f"epoch {p['epoch']:7.2f}  step {p['step']:6d}  d_loss {p['d_loss']:.4f}  g_loss {p['g_loss']:.4f}  "
-            f"D(x) {p['d_real']:.3f}  D(G(z)) {p['d_fake']:.3f}  {p['images_per_s']:,.0f} img/s")
-
-
 def fixed_noise(cfg, dtype, device):
     """The noise (and, for a conditional GAN, the labels) drawn for every sample grid.
 
@@ -309,39 +245,3 @@ def fixed_noise(cfg, dtype, device):
     z = torch.randn(columns, cfg.latent_dim, generator=gen, dtype=dtype).repeat(cfg.num_classes, 1)
     y = torch.arange(cfg.num_classes).repeat_interleave(columns)
     return z.to(device), y.to(device)
-
-
-@torch.no_grad()
-def draw(model, z, y):
-    """The sampler's images for noise ``z`` (and labels ``y``), drawn in evaluation mode:
-    dropout off, batch norm with its running statistics."""
-    G = model.sampler()
-    training = G.training
-    images = G.eval()(z, y)
-    G.train(training)
-    return images
-
-
-@torch.no_grad()
-def _epoch_grid(model, fixed_z, fixed_y, out, epoch):
-    images = draw(model, fixed_z, fixed_y)
-    save_grid(images, out / f"epoch-{epoch:03d}.png", nrow=GRID_COLUMNS)
-    return images
-
-
-@torch.no_grad()
-def _write_figures(model, fixed_z, fixed_y, out, history, equilibrium):
-    save_grid(draw(model, fixed_z, fixed_y), out / "samples.png", nrow=GRID_COLUMNS)
-    (out / "history.json").write_text(json.dumps(history, indent=1))
-    if history:
-        plot_history(history, out, equilibrium)
-    # the animation is made from the saved epoch grids, so a resumed run's GIF is whole
-    from PIL import Image
-    save_gif([Image.open(p).copy() for p in sorted(out.glob("epoch-*.png"))], out / "training.gif")
-
-
-def _progress_bar(total, initial, enabled):
-    if not enabled:
-        return None
-    from tqdm import tqdm
-    return tqdm(total=total, initial=initial, unit="step", leave=False)

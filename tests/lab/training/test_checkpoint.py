@@ -7,7 +7,7 @@ import torch
 from data.old_checkpoints import RUNS, blobs, config
 from ganlab.lab.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ganlab.lab.training.sampling import generate, load_generator
-from ganlab.lab.training.train import train
+from ganlab.lab.training.train import resumed_config, train
 
 
 def state():
@@ -76,7 +76,7 @@ def test_a_checkpoint_written_before_the_gan_was_made_of_parts_resumes_and_draws
     monkeypatch.setattr(ganlab.lab.training.train, "load_dataset", lambda name, data_dir, device: blobs())
     shutil.copytree(OLD / name, tmp_path / "resumed")
     quiet = lambda *a: None                                             # noqa: E731
-    train(config(name, 20), tmp_path / "resumed", resume=True, log=quiet)
+    train(resumed_config(tmp_path / "resumed", steps=20), tmp_path / "resumed", resume=True, log=quiet)
     train(config(name, 20), tmp_path / "whole", log=quiet)
     resumed = load_checkpoint(tmp_path / "resumed" / "checkpoint.pt")
     whole = load_checkpoint(tmp_path / "whole" / "checkpoint.pt")
