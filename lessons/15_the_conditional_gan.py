@@ -42,7 +42,8 @@ from ganlab.lab.training.config import make_config
 from ganlab.lab.evaluation.evaluate import evaluate_images
 from ganlab.lab.training.build import make_gan
 from ganlab.reference.twin import TwinGAN
-from ganlab.lab.training.sampling import generate, load_generator, requested_labels
+from ganlab.lab.training.conditioning import Conditioning
+from ganlab.lab.training.sampling import generate, load_generator
 from ganlab.lab.training.train import train
 
 L = lesson.setup(__doc__, number=15)
@@ -108,7 +109,7 @@ for name, settings in RUNS.items():
           f"spectral norm {'on' if cfg.spectral_norm else 'off'}, wrong labels' share {cfg.mismatch_weight}")
     train(cfg, run, overwrite=True)
     G, saved = load_generator(run / "checkpoint.pt")
-    asked = requested_labels(saved, 1000)                   # 0, 1, ..., 9, 0, 1, ...
+    asked = Conditioning.of(saved).labels(1000)                   # 0, 1, ..., 9, 0, 1, ...
     results[name] = evaluate_images(generate(G, saved, 1000, seed=L.seed, labels=asked).clamp(-1, 1),
                                     scorer, asked, per_class=True)
     Image.open(run / "samples.png").save(L.out / f"digits_by_row_{name}.png")

@@ -44,7 +44,8 @@ from ganlab.lab.training.build import make_gan
 from ganlab.lab.evaluation.classifier import load_scorer
 from ganlab.lab.training.config import make_config
 from ganlab.lab.evaluation.evaluate import evaluate_images
-from ganlab.lab.training.sampling import generate, load_generator, requested_labels
+from ganlab.lab.training.conditioning import Conditioning
+from ganlab.lab.training.sampling import generate, load_generator
 from ganlab.lab.training.train import train
 from ganlab.reference.twin import TwinGAN, twin_dcgan_discriminator
 
@@ -120,7 +121,7 @@ for name, recipe in (("MLP", "ganlab"), ("DCGAN", "dcgan")):
     train(cfg, L.out / arch, overwrite=True, log=lambda s: None)
     seconds = time.perf_counter() - start
     G, saved = load_generator(L.out / arch / "checkpoint.pt")
-    asked = requested_labels(saved, 1000)                                # 0, 1, ..., 9, 0, 1, ...
+    asked = Conditioning.of(saved).labels(1000)                                # 0, 1, ..., 9, 0, 1, ...
     scores = evaluate_images(generate(G, saved, 1000, seed=L.seed, labels=asked).clamp(-1, 1), scorer, asked,
                              per_class=True)
     runs[name] = dict(grid=Image.open(L.out / arch / "samples.png"), seconds=seconds, **scores)

@@ -151,13 +151,15 @@ def train(recipe, out_dir, resume, overwrite, dry_run, tensorboard_dir, **option
 @friendly_errors
 def sample(checkpoint, n, seed, out_file, digit, interpolate, truncation):
     """Draw images from a trained generator."""
-    from ganlab.lab.training.sampling import interpolation_figure, load_generator, requested_labels, save_samples
+    from ganlab.lab.training.conditioning import Conditioning
+    from ganlab.lab.training.sampling import interpolation_figure, load_generator, save_samples
     G, cfg = load_generator(checkpoint)
-    requested_labels(cfg, 1, digit)                         # a clear error for a wrong --digit
+    conditioning = Conditioning.of(cfg)
+    conditioning.labels(1, digit)                           # a clear error for a wrong --digit
     if interpolate:
         interpolation_figure(G, cfg, seed, out_file)
     else:
-        save_samples(G, cfg, n or (80 if cfg.conditional and not cfg.clusters and digit is None else 64), seed, out_file, digit, truncation)
+        save_samples(G, cfg, n or conditioning.default_samples(digit), seed, out_file, digit, truncation)
     click.echo(f"wrote {out_file}")
 
 

@@ -345,7 +345,8 @@ def test_every_default_in_train_help_is_the_recipes():
 
 def test_a_self_conditioned_gan_draws_its_clusters_with_their_shares_and_takes_no_digit(synthetic_data, tmp_path):
     from ganlab.lab.evaluation.evaluate import load_samples
-    from ganlab.lab.training.sampling import load_generator, requested_labels
+    from ganlab.lab.training.conditioning import Conditioning
+    from ganlab.lab.training.sampling import load_generator
     out = tmp_path / "clusters"
     assert run("train", "--conditional", "--clusters", 4, "--steps", 10, "--out", out, *TINY).exit_code == 0
     ckpt = out / "checkpoint.pt"
@@ -353,7 +354,7 @@ def test_a_self_conditioned_gan_draws_its_clusters_with_their_shares_and_takes_n
     assert run("sample", ckpt, "--out", tmp_path / "mix.pt").exit_code == 0
     assert torch.load(tmp_path / "mix.pt").shape == (64, 1, 28, 28)       # one mixed grid, not a block per cluster
     _, cfg = load_generator(ckpt)
-    drawn = requested_labels(cfg, 20_000)
+    drawn = Conditioning.of(cfg).labels(20_000)
     shares = torch.bincount(drawn, minlength=4).double() / len(drawn)
     torch.testing.assert_close(shares, torch.tensor(cfg.cluster_shares, dtype=torch.float64), atol=0.015, rtol=0)
     images, labels = load_samples(ckpt, n=50)

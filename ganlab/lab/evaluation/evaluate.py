@@ -16,17 +16,19 @@ def load_samples(path, n=10_000, seed=0, truncation=None):
     """Images (N, 784) in [-1, 1] from a checkpoint (drawn from its generator, with the
     ``truncation`` trick if given) or a .pt tensor, and the digits they were asked to be (N,)
     when a conditional generator drew them, else None."""
-    from ganlab.lab.training.sampling import generate, load_generator, requested_labels
+    from ganlab.lab.training.conditioning import Conditioning
+    from ganlab.lab.training.sampling import generate, load_generator
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no file at {path}")
     obj = load_tensors(path)
     if isinstance(obj, dict):
         G, cfg = load_generator(path)
-        labels = requested_labels(cfg, n, seed=seed)          # each digit in turn, if conditional
+        conditioning = Conditioning.of(cfg)
+        labels = conditioning.labels(n, seed=seed)            # each digit in turn, if told the digit
         x = generate(G, cfg, n, seed, labels, truncation)
         refuse_non_finite(x, f"the images drawn from {path}:")
-        return x, None if cfg.clusters else labels            # clusters are not digits to agree with
+        return x, labels if conditioning.by_digit else None   # clusters are not digits to agree with
     if truncation is not None:
         raise ValueError("--truncation draws from a generator: give a checkpoint, not a tensor of images")
     return images_of(obj, path)[:n], None

@@ -6,7 +6,7 @@ import torch
 
 from ganlab.lab.training.build import build_generator
 from ganlab.lab.training.checkpoint import CheckpointError, load_checkpoint, load_tensors
-from ganlab.lab.training.clusters import draw_clusters
+from ganlab.lab.training.conditioning import Conditioning
 from ganlab.lab.training.config import Config
 from ganlab.lab.watching.plots import grid_image, save_grid
 
@@ -49,27 +49,6 @@ def generate(G, cfg, n, seed, labels=None, truncation=None):
     return G(z, labels)                                # (n, 784)
 
 
-def requested_labels(cfg, n, digit=None, seed=0):
-    """What a conditional G is asked to draw: ``n`` times ``digit``, or each class in turn
-    (0, 1, ..., 9, 0, 1, ...). A self-conditioned G (``--clusters``): clusters drawn with their
-    shares of the training images (from ``seed``). None for a classic G, which takes no labels."""
-    if not cfg.conditional:
-        if digit is not None:
-            raise ValueError("this checkpoint's generator is not conditional: --digit needs one "
-                             "trained with `ganlab train --conditional`")
-        return None
-    if cfg.clusters:
-        if digit is not None:
-            raise ValueError("this checkpoint's generator is conditioned on k-means clusters (--clusters), not on "
-                             "digits: --digit needs one trained with `ganlab train --conditional`")
-        return draw_clusters(cfg.cluster_shares, n, seed)
-    if digit is None:
-        return torch.arange(n) % cfg.num_classes
-    if not 0 <= digit < cfg.num_classes:
-        raise ValueError(f"--digit must be 0 to {cfg.num_classes - 1}, got {digit}")
-    return torch.full((n,), digit)
-
-
 MAX_GRID = 10_000          # images in one .png grid: 2,800 x 2,800 pixels
 MAX_TENSOR = 100_000       # images in one .pt tensor: 314 MB of float32
 
@@ -85,8 +64,8 @@ def class_grid(n, num_classes):
 def save_samples(G, cfg, n, seed, out_file, digit=None, truncation=None):
     """A grid (.png) or a tensor (.pt) of ``n`` samples (``truncation``: see ``noise``).
 
-    For a conditional G without ``digit`` (not a self-conditioned one, whose clusters are drawn
-    with their shares, as ``requested_labels`` says): about ``n`` samples (rounded up to the same number
+    For a G told the digit, without ``digit`` (not a self-conditioned one, whose clusters are
+    drawn with their shares, ``Conditioning.labels``): about ``n`` samples (rounded up to the same number
     of each class), each class in its own rows, with the same noise down each column.
     """
     out = Path(out_file)
@@ -97,8 +76,9 @@ def save_samples(G, cfg, n, seed, out_file, digit=None, truncation=None):
     if n > most:
         raise ValueError(f"--n {n:,} is more than a {out.suffix} of samples holds here ({most:,}): "
                          "ask for fewer, or write several files with other --seed values")
-    labels = requested_labels(cfg, n, digit, seed)
-    if cfg.conditional and not cfg.clusters and digit is None:
+    conditioning = Conditioning.of(cfg)
+    labels = conditioning.labels(n, digit, seed)
+    if conditioning.by_digit and digit is None:
         rows, columns = class_grid(n, cfg.num_classes)
         z = noise(rows * columns, cfg.latent_dim, seed, truncation)
         labels = torch.arange(cfg.num_classes).repeat_interleave(rows * columns)   # class k: rows k·r .. k·r + r - 1
@@ -183,7 +163,7 @@ def interpolation_figure(G, cfg, seed, out_file, rows=6, steps=10):
     cell = 30                                                   # 28 pixels and make_grid's 2-pixel padding
     ax.set_xticks([cell * k + 16 for k in range(steps)], [f"{k / (steps - 1):.2g}" for k in range(steps)])
     ax.set_yticks([cell * r + 16 for r in range(rows)],
-                  [f"{'cluster' if cfg.clusters else 'digit'} {r % cfg.num_classes}" if cfg.conditional
+                  [Conditioning.of(cfg).row_name(r) if cfg.conditional
                    else f"walk {r + 1}" for r in range(rows)])
     ax.set_xlabel("t: each image is G((1 - t) z0 + t z1), from one noise vector (t = 0) to the next (t = 1)")
     ax.set_title("Walks through G's latent space: smooth changes mean G learned a continuous map")

@@ -25,7 +25,8 @@ from ganlab.lab.training.parts import DTYPES
 from ganlab.lab.training.callbacks import (GRID_COLUMNS, Checkpoints, EpochGrids, Figures, LayerDiagnostics, LogLines,
                                            ProgressBar, TensorBoardWriter, WatchdogChecks)
 from ganlab.lab.training.checkpoint import CheckpointError, load_checkpoint, load_training_state
-from ganlab.lab.training.clusters import cluster_labels, draw_clusters, purity
+from ganlab.lab.training.clusters import cluster_labels, purity
+from ganlab.lab.training.conditioning import Conditioning
 from ganlab.lab.training.config import RESUMABLE, Config, describe, resumable_options, validate
 from ganlab.lab.training.data import load_dataset
 from ganlab.lab.training.trainer import Trainer
@@ -153,7 +154,7 @@ def _train(cfg, out, device, resume, overwrite, log, progress, tensorboard):
         LogLines(log),
         EpochGrids(out, fixed_z, fixed_y),
         board and TensorBoardWriter(board),
-        WatchdogChecks(watchdog, digits=None if cfg.clusters else fixed_y),      # clusters are not digits
+        WatchdogChecks(watchdog, digits=fixed_y if Conditioning.of(cfg).by_digit else None),   # not clusters
         Checkpoints(out / "checkpoint.pt", fingerprint),
         Figures(out, fixed_z, fixed_y, equilibrium),
         bar,
@@ -232,16 +233,17 @@ def load_into(model, ckpt):
 def fixed_noise(cfg, dtype, device):
     """The noise (and, for a conditional GAN, the labels) drawn for every sample grid.
 
-    A conditional grid has one row per class: row k asks G for class k, with the same
-    noise in each column, so a column shows one "style" written as every digit. A
-    self-conditioned G (``--clusters``) draws as a classic one does, a grid of its samples,
-    each cluster asked for with its share of the training images.
+    A G told the digit has one row per digit: row k asks G for digit k, with the same noise
+    in each column, so a column shows one "style" written as every digit. A self-conditioned
+    G (``--clusters``) draws as a classic one does, a grid of its samples, each cluster asked
+    for with its share of the training images.
     """
     gen = torch.Generator().manual_seed(cfg.seed + 2)
-    if not cfg.conditional or cfg.clusters:
+    conditioning = Conditioning.of(cfg)
+    if not conditioning.by_digit:
         z = torch.randn(cfg.sample_n, cfg.latent_dim, generator=gen, dtype=dtype).to(device)
-        return z, draw_clusters(cfg.cluster_shares, cfg.sample_n, cfg.seed + 2).to(device) if cfg.clusters else None
-    columns = GRID_COLUMNS
-    z = torch.randn(columns, cfg.latent_dim, generator=gen, dtype=dtype).repeat(cfg.num_classes, 1)
-    y = torch.arange(cfg.num_classes).repeat_interleave(columns)
+        y = conditioning.labels(cfg.sample_n, seed=cfg.seed + 2)
+        return z, None if y is None else y.to(device)
+    z = torch.randn(GRID_COLUMNS, cfg.latent_dim, generator=gen, dtype=dtype).repeat(conditioning.classes, 1)
+    y = torch.arange(conditioning.classes).repeat_interleave(GRID_COLUMNS)
     return z.to(device), y.to(device)

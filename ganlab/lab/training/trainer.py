@@ -48,8 +48,7 @@ class Trainer:
         cfg, device = self.cfg, self.images.device
         stream = batch_stream(len(self.images), cfg.batch_size, cfg.seed, self.step, device)
         # real images keep their labels; a conditional G is asked for random ones
-        inputs = StepInputs(self.noise, cfg.latent_dim, self.images.dtype, cfg.num_classes if cfg.conditional else 0,
-                            cfg.mismatched_labels)
+        inputs = StepInputs(self.noise, cfg.latent_dim, self.images.dtype, cfg.num_classes, cfg.mismatched_labels)
         sums, count, t_last = torch.zeros(4, device=device, dtype=torch.float64), 0, time.perf_counter()
         while self.step < self.total and not stop():
             idx = next(stream)

@@ -41,3 +41,21 @@ def test_truncation_must_be_positive_in_one_line(tmp_path):
             noise(2, 4, 0, truncation=bad)
     result = CliRunner().invoke(main, ["sample", str(tmp_path / "x.pt"), "--truncation", "-1"])
     assert result.exit_code == 2 and "-1" in result.output
+
+
+def test_the_conditioning_of_each_kind_of_run_asks_for_its_labels():
+    from ganlab.lab.training.conditioning import Conditioning
+    from ganlab.lab.training.config import make_config
+    plain = Conditioning.of(make_config())
+    digits = Conditioning.of(make_config(conditional=True))
+    clusters = Conditioning.of(make_config(conditional=True, clusters=3, cluster_shares=[0.5, 0.0, 0.5]))
+    assert (plain.kind, digits.kind, clusters.kind) == ("none", "digits", "clusters")
+    assert plain.labels(5) is None and digits.labels(12).tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
+    assert digits.labels(3, digit=7).tolist() == [7, 7, 7] and set(clusters.labels(200).tolist()) == {0, 2}
+    assert (plain.default_samples(), digits.default_samples(), digits.default_samples(7)) == (64, 80, 64)
+    assert digits.row_name(12) == "digit 2" and clusters.row_name(4) == "cluster 1"
+    for conditioning, message in ((plain, "not conditional"), (clusters, "k-means clusters")):
+        with pytest.raises(ValueError, match=message):
+            conditioning.labels(3, digit=1)
+    with pytest.raises(ValueError, match="--digit must be 0 to 9, got 10"):
+        digits.labels(3, digit=10)
