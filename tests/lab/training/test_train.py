@@ -8,17 +8,7 @@ from ganlab.lab.training.config import make_config
 from ganlab.lab.training.train import resumed_config, train
 from ganlab.lab.training.trainer import TrainingDiverged
 from host_reads import HostReads
-
-
-def weights(path):
-    model = load_checkpoint(path)["model"]
-    return {f"{part}.{k}": v for part in ("G", "D", "G_ema") if part in model for k, v in model[part].items()}
-
-
-def assert_same_weights(a, b):
-    assert a.keys() == b.keys()
-    for k in a:
-        assert torch.equal(a[k], b[k]), k
+from same_weights import assert_same_weights, weights
 
 
 def test_a_run_writes_its_outputs(synthetic_data, tiny, tmp_path):

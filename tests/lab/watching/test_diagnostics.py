@@ -9,7 +9,7 @@ from ganlab.lab.training.config import make_config
 from ganlab.lab.watching.diagnostics import Diagnostics, dead_share, hidden_activations
 from ganlab.lab.training.train import train
 from ganlab.reference.twin import TwinGAN
-from test_train import assert_same_weights, weights
+from same_weights import assert_same_weights, weights
 
 SIZES = dict(latent_dim=8, hidden_dim=32, image_dim=49)
 
@@ -41,7 +41,9 @@ def test_gradients_are_torchs_for_the_same_weights():
 def test_gradients_are_those_of_the_game_the_run_plays(loss, real_label):
     # a label-smoothed, hinge or Wasserstein run reports the gradients of its own loss, in torch's
     # functions, through the twin's nn.Linear layers holding the same weights
-    gan = gan_of(**SIZES, dtype=torch.float64, loss=loss, real_label=real_label, generator=torch.Generator().manual_seed(1))
+    penalty = dict(gp=10.0) if loss == "wgan-gp" else {}           # the Wasserstein game comes with its penalty
+    gan = gan_of(**SIZES, dtype=torch.float64, loss=loss, real_label=real_label, generator=torch.Generator().manual_seed(1),
+                 **penalty)
     twin = TwinGAN(**SIZES, dtype=torch.float64)
     twin.G.load_state_dict(gan.G.state_dict())
     twin.D.load_state_dict(gan.D.state_dict())
