@@ -14,8 +14,13 @@ torch.set_num_threads(1)
 
 @pytest.fixture(autouse=True, scope="session")
 def shared_data_dir(tmp_path_factory):
-    """One data cache for the whole session, never the user's own ~/.cache."""
-    path = tmp_path_factory.mktemp("data")
+    """One data cache for the whole session, shared by its worker processes (so that each data
+    set is read and each evaluation classifier trained once), never the user's own ~/.cache."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):               # the folder above the workers' own
+        path = tmp_path_factory.getbasetemp().parent / "data"
+        path.mkdir(exist_ok=True)
+    else:
+        path = tmp_path_factory.mktemp("data")
     mp = pytest.MonkeyPatch()
     mp.setenv("GANLAB_DATA", str(path))
     yield path

@@ -18,6 +18,8 @@ training digits only, and cached with its accuracy on the held-out digits.
   sees them (the offline sample comes from MNIST's training set), and the classifier never
   sees the digits the runs train on: it is judged by how it reads those.
 """
+import fcntl
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,6 +163,20 @@ def cached_classifier(data_dir=None):
     return None
 
 
+@contextmanager
+def cache_lock(cache):
+    """Hold ``cache``'s lock (``fcntl.flock``) while it is read, or trained and written: runs started
+    together train a classifier once, the others wait and read it. No lock where none can be written."""
+    try:
+        handle = open(cache.with_suffix(".lock"), "a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def keep(state, cache, log):
     """Cache a trained classifier; a folder that cannot be written just means no cache."""
     try:
@@ -180,15 +196,16 @@ def load_scorer(dataset="mnist", data_dir=None, log=print, kind="lenet"):
     tag = "full" if source.startswith("torchvision") else "sample"
     cache = data_dir / (f"classifier-{tag}.pt" if kind == "lenet" else f"classifier-{kind}-{tag}.pt")
     net = CLASSIFIERS[kind]()
-    try:
-        saved = load_checkpoint(cache)
-        net.load_state_dict(saved["model"])
-        acc = saved["config"]["accuracy"]
-    except (CheckpointError, KeyError, RuntimeError):
-        log(f"training the evaluation classifier ({kind}) on {source} (once; it is cached in {cache})")
-        net = train_classifier(x_tr, y_tr, epochs=EPOCHS[kind, tag], kind=kind)
-        acc = accuracy(net, x_te, y_te)
-        keep({"model": net.state_dict(), "config": {"accuracy": acc, "source": source}}, cache, log)
+    with cache_lock(cache):
+        try:
+            saved = load_checkpoint(cache)
+            net.load_state_dict(saved["model"])
+            acc = saved["config"]["accuracy"]
+        except (CheckpointError, KeyError, RuntimeError):
+            log(f"training the evaluation classifier ({kind}) on {source} (once; it is cached in {cache})")
+            net = train_classifier(x_tr, y_tr, epochs=EPOCHS[kind, tag], kind=kind)
+            acc = accuracy(net, x_te, y_te)
+            keep({"model": net.state_dict(), "config": {"accuracy": acc, "source": source}}, cache, log)
     return Scorer(net.eval(), acc, x_tr, y_tr, x_te, y_te, source)
 
 
@@ -205,13 +222,14 @@ def load_independent_scorer(dataset="mnist", data_dir=None, log=print):
     train = load_dataset(dataset, data_dir)
     cache = data_dir / "classifier-independent.pt"
     net = WideCNN()
-    try:
-        saved = load_checkpoint(cache)
-        net.load_state_dict(saved["model"])
-    except (CheckpointError, KeyError, RuntimeError):
-        log(f"training the independent evaluator (a wide CNN) on {source} (once; it is cached in {cache})")
-        net = train_classifier(x_ref, y_ref, epochs=INDEPENDENT_EPOCHS, kind="wide")
-        keep({"model": net.state_dict(), "config": {"source": source}}, cache, log)
+    with cache_lock(cache):
+        try:
+            saved = load_checkpoint(cache)
+            net.load_state_dict(saved["model"])
+        except (CheckpointError, KeyError, RuntimeError):
+            log(f"training the independent evaluator (a wide CNN) on {source} (once; it is cached in {cache})")
+            net = train_classifier(x_ref, y_ref, epochs=INDEPENDENT_EPOCHS, kind="wide")
+            keep({"model": net.state_dict(), "config": {"source": source}}, cache, log)
     net.eval()
     return Scorer(net, accuracy(net, train.images, train.labels), train.images, train.labels, x_ref, y_ref,
                   f"{source}; floor: {train.source}")
