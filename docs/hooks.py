@@ -4,8 +4,8 @@
   marker, ``<!-- lesson -->``, that is replaced by the lesson itself: its text, its code
   cells and, under each cell, what it printed and drew when it ran as a notebook
   (``ganlab.lab.website.lesson_pages``). The outputs come from the cache of executed notebooks;
-  with ``GANLAB_DOCS_EXECUTE`` set (``ganlab docs`` sets it), the lessons not cached yet
-  run first. ``all`` runs every lesson, a list such as ``5,10`` runs those; unset, a page
+  with ``GANLAB_DOCS_EXECUTE`` set (``ganlab docs --build`` sets it), the lessons not cached
+  yet run first. ``all`` runs every lesson, a list such as ``5,10`` runs those; unset, a page
   shows the code alone.
 - **The notebooks** (``notebooks/NN_name.ipynb``) and the blank exercise files
   (``exercises/exercise_NN_name.py``) are made from the lessons and the reference solutions
@@ -25,18 +25,19 @@ from ganlab.lab.exercises import EXERCISES, exercise_text
 from ganlab.lab.website.lesson_pages import execute_all, executed_notebook, lesson_markdown
 from ganlab.lab.teaching.index import lesson_files
 from ganlab.lab.teaching.notebook import lesson_notebook
+from ganlab.lab.website.site import lesson_cache
 
 MARKER = "<!-- lesson -->"
-CODE_ONLY = ("*This build of the site shows the lesson's code alone: `ganlab docs` runs each lesson "
-             "and shows, under every cell, what it printed and drew.*\n\n")
+CODE_ONLY = ("*This page shows the lesson's code alone: what each cell printed and drew appears under it once "
+             "the lesson has run as a notebook. `ganlab docs --execute` runs the lessons in the background while "
+             "the site is served (about 24 minutes on two cores the first time, cached after), each page filling "
+             "in as its lesson ends; `ganlab lesson N` runs this one in a terminal.*\n\n")
 LESSON_BODIES = {}                      # lesson number -> its page's markdown, made in on_files
 
 
 def cache_dir(config):
-    """Where executed notebooks are kept: ``.cache/lesson-notebooks`` in the repository,
-    or the folder ``GANLAB_DOCS_CACHE`` names (the tests use their own)."""
-    default = Path(config["config_file_path"]).parent / ".cache" / "lesson-notebooks"
-    return Path(os.environ.get("GANLAB_DOCS_CACHE") or default)
+    """Where executed notebooks are kept (``ganlab.lab.website.site.lesson_cache``)."""
+    return lesson_cache(config["config_file_path"])
 
 
 def to_execute(numbers):

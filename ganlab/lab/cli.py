@@ -224,24 +224,25 @@ def lessons():
 @click.option("--build", "site_dir", metavar="DIR", help="Build the site into DIR instead of serving it.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
               help="Where to serve: http://127.0.0.1:PORT.")
-@click.option("--execute/--no-execute", default=True, show_default=True,
-              help="Run the lessons as notebooks for their pages' outputs (the first time about 24 minutes "
-                   "on two cores; then cached in .cache/lesson-notebooks until a lesson changes); "
-                   "--no-execute: the lesson pages show their code alone.")
+@click.option("--execute/--no-execute", default=None,
+              help="Run the lessons as notebooks for their pages' outputs (about 24 minutes on two cores the "
+                   "first time; then cached in .cache/lesson-notebooks until a lesson changes). With --build, "
+                   "before building [default: on]; when serving, in the background, each page filling in as "
+                   "its lesson ends [default: off: the site answers at once, the lesson pages show their code].")
 @friendly_errors
 def docs(site_dir, port, execute):
     """Serve the docs site locally (theory, lessons, API), or build it with --build DIR."""
     from ganlab.lab.website import site as docs_site
-    execute = "all" if execute else ""
     if site_dir:
-        status = docs_site.build(site_dir, execute=execute)
+        status = docs_site.build(site_dir, execute="" if execute is False else "all")
         if status != 0:
             raise RuntimeError(f"the site did not build (mkdocs exit status {status})")
         click.echo(f"site built in {site_dir}; open {site_dir}/index.html through a web server, "
                    f"or run `ganlab docs` to serve it")
     else:
-        click.echo(f"serving the docs at http://127.0.0.1:{port}/ (Ctrl+C stops)")
-        sys.exit(docs_site.serve(f"127.0.0.1:{port}", execute=execute))
+        click.echo(f"serving the docs at http://127.0.0.1:{port}/ (Ctrl+C stops)" +
+                   ("; the lessons run in the background, and their pages fill in as each ends" if execute else ""))
+        sys.exit(docs_site.serve(f"127.0.0.1:{port}", execute=bool(execute)))
 
 
 @main.command()

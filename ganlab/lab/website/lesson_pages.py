@@ -105,3 +105,9 @@ def lesson_markdown(notebook, files_dir):
                                 template_file="lesson_page.md.j2")
     body, resources = exporter.from_notebook_node(page, resources={"output_files_dir": files_dir})
     return body, dict(resources.get("outputs", {}))
+
+
+if __name__ == "__main__":          # ganlab docs --execute: every lesson not cached yet, into the folder given
+    import sys
+    from ganlab.lab.teaching.index import lesson_files
+    execute_all(list(lesson_files()), Path(sys.argv[1]))

@@ -65,8 +65,27 @@ def run_mkdocs(command, config, execute):
     return subprocess.call(command, cwd=config.parent, env=env)
 
 
-def serve(address, cwd=None, execute="all"):
-    """``mkdocs serve`` at ``address`` (host:port), rebuilding on every change; Ctrl+C stops."""
+def lesson_cache(config):
+    """Where executed lesson notebooks are kept: ``.cache/lesson-notebooks`` beside ``mkdocs.yml``,
+    or the folder ``GANLAB_DOCS_CACHE`` names (the tests use their own)."""
+    return Path(os.environ.get("GANLAB_DOCS_CACHE") or Path(config).parent / ".cache" / "lesson-notebooks")
+
+
+def serve(address, cwd=None, execute=False):
+    """``mkdocs serve`` at ``address`` (host:port), rebuilding on every change; Ctrl+C stops.
+
+    It answers at once: a lesson page shows its code alone until the lesson's executed
+    notebook is in the cache. ``execute``: meanwhile run the lessons not cached yet, in a
+    process of their own; mkdocs watches the cache, so each page fills in as its lesson ends."""
     config = find_config(cwd)
     check_mkdocs()
-    return run_mkdocs([sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", address], config, execute)
+    cache = lesson_cache(config)
+    cache.mkdir(parents=True, exist_ok=True)
+    runner = subprocess.Popen([sys.executable, "-m", "ganlab.lab.website.lesson_pages", str(cache)],
+                              cwd=config.parent) if execute else None
+    try:
+        return run_mkdocs([sys.executable, "-m", "mkdocs", "serve", "-f", str(config), "-a", address,
+                           "--watch", str(cache)], config, execute="")
+    finally:
+        if runner and runner.poll() is None:
+            runner.terminate()
