@@ -42,3 +42,41 @@ def test_every_option_the_docs_give_a_command_exists(name):
     unknown = {(str(page), option) for page, command, options in shown_commands() if command == name
                for option in options if option not in known}
     assert not unknown, f"ganlab {name} has no option: {sorted(unknown)}"
+
+
+PLACEHOLDERS = {"S": "0", "N": "100", "K": "4", "G": "1", "GAMMA": "1", "LAMBDA": "10", "W": "0.1", "T": "0.7"}
+
+
+def runnable_train_commands():
+    """(page, options) for every whole `ganlab train ...` the docs show (not a synopsis with
+    [optional] parts or a|b choices); a placeholder such as S or N stands for a value."""
+    import shlex
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        code = re.findall(r"```.*?```|`[^`\n]+`", text, flags=re.S) if page.suffix == ".md" else []
+        for block in code:
+            for line in re.findall(r"ganlab train[^\n`]*", block.replace("\\\n", " ")):
+                if any(c in line for c in "[|<>$") or "..." in line:
+                    continue
+                words = shlex.split(line.split("#")[0])[2:]
+                yield page.relative_to(ROOT), [PLACEHOLDERS.get(w, w) for w in words]
+
+
+def test_the_docs_show_train_commands():
+    assert len(list(runnable_train_commands())) > 15
+
+
+def test_every_train_command_the_docs_show_is_one_ganlab_would_train():
+    """Its settings pass every check a run makes before training: no refused pair, no unknown name."""
+    from ganlab.lab.training.config import make_config, validate
+    train = main.commands["train"]
+    refused = []
+    for page, words in runnable_train_commands():
+        params = train.make_context("train", list(words)).params
+        options = {k: v for k, v in params.items()
+                   if k not in ("recipe", "out_dir", "resume", "overwrite", "dry_run", "tensorboard_dir")}
+        try:
+            validate(make_config(params["recipe"], **options))
+        except ValueError as error:
+            refused.append(f"{page}: ganlab train {' '.join(words)}: {error}")
+    assert not refused, "\n".join(refused)
