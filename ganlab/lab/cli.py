@@ -199,7 +199,8 @@ def evaluate(source, n, dataset, data_dir, as_json, per_class, truncation, indep
     """Score a checkpoint's samples (or a .pt tensor of images) against real digits, in two
     classifiers' features: ganlab's LeNet, and a wide CNN against held-out digits."""
     import json
-    from ganlab.lab.evaluation.evaluate import evaluate as run_evaluation, format_table
+    from ganlab.lab.evaluation.evaluate import evaluate as run_evaluation
+    from ganlab.lab.evaluation.report import format_table
     result = run_evaluation(source, n, dataset, data_dir, log=lambda s: click.echo(s, err=True), per_class=per_class,
                             truncation=truncation, independent=independent)
     click.echo(json.dumps(result, indent=2) if as_json else "\n".join(format_table(result)))

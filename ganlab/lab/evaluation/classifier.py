@@ -104,7 +104,7 @@ def affine(x, angle, size, move):
 @dataclass
 class Scorer:
     """The trained classifier and the real digits it is compared against."""
-    net: LeNet
+    net: DigitClassifier         # a LeNet or a WideCNN
     accuracy: float              # on held-out digits
     train_images: torch.Tensor   # (N, 784) the digits a GAN would train on
     train_labels: torch.Tensor   # (N,) their digits
@@ -149,12 +149,19 @@ def accuracy(net, x, y):
     return (net.embed(x)[1].argmax(1) == y).double().mean().item()
 
 
+def cache_path(data_dir, kind, trained_on):
+    """Where a classifier is cached, one scheme for all: ``classifier-{kind}-{trained_on}.pt``,
+    ``trained_on`` naming its training digits (``full``: MNIST's training set, ``sample``: the
+    offline sample's, ``test``: MNIST's test set)."""
+    return Path(data_dir) / f"classifier-{kind}-{trained_on}.pt"
+
+
 def cached_classifier(data_dir=None):
-    """A classifier already trained and cached (full MNIST preferred), or None: never trains."""
+    """A LeNet already trained and cached (full MNIST preferred), or None: never trains."""
     data_dir = given_data_dir(data_dir)
-    for tag in ("full", "sample"):
+    for trained_on in ("full", "sample"):
         try:
-            saved = load_checkpoint(data_dir / f"classifier-{tag}.pt")
+            saved = load_checkpoint(cache_path(data_dir, "lenet", trained_on))
             net = LeNet()
             net.load_state_dict(saved["model"])
             return net.eval()
@@ -185,31 +192,33 @@ def keep(state, cache, log):
         log(f"could not cache the classifier in {cache.parent} (read-only?): it is trained again next time")
 
 
-EPOCHS = {("lenet", "full"): 2, ("lenet", "sample"): 8, ("wide", "full"): 3, ("wide", "sample"): 15}
-
-
-def load_scorer(dataset="mnist", data_dir=None, log=print, kind="lenet"):
-    """The cached classifier ``kind`` (lenet or wide) for the available MNIST, training and
-    caching it on first use."""
-    data_dir = given_data_dir(data_dir)
-    x_tr, y_tr, x_te, y_te, source = held_out_split(dataset, data_dir)
-    tag = "full" if source.startswith("torchvision") else "sample"
-    cache = data_dir / (f"classifier-{tag}.pt" if kind == "lenet" else f"classifier-{kind}-{tag}.pt")
+def trained_classifier(kind, x, y, epochs, cache, source, log):
+    """The classifier ``kind`` trained on digits ``x`` (N, 784) and labels ``y`` for ``epochs``, read
+    from ``cache`` where it was trained before, else trained and cached: the one loader."""
     net = CLASSIFIERS[kind]()
     with cache_lock(cache):
         try:
-            saved = load_checkpoint(cache)
-            net.load_state_dict(saved["model"])
-            acc = saved["config"]["accuracy"]
+            net.load_state_dict(load_checkpoint(cache)["model"])
         except (CheckpointError, KeyError, RuntimeError):
             log(f"training the evaluation classifier ({kind}) on {source} (once; it is cached in {cache})")
-            net = train_classifier(x_tr, y_tr, epochs=EPOCHS[kind, tag], kind=kind)
-            acc = accuracy(net, x_te, y_te)
-            keep({"model": net.state_dict(), "config": {"accuracy": acc, "source": source}}, cache, log)
-    return Scorer(net.eval(), acc, x_tr, y_tr, x_te, y_te, source)
+            net = train_classifier(x, y, epochs=epochs, kind=kind)
+            keep({"model": net.state_dict(), "config": {"source": source}}, cache, log)
+    return net.eval()
 
 
-INDEPENDENT_EPOCHS = 8     # of MNIST's 10,000 test digits, jittered: 80,000 images seen
+EPOCHS = {("lenet", "full"): 2, ("lenet", "sample"): 8, ("wide", "full"): 3, ("wide", "sample"): 15,
+          ("wide", "test"): 8}      # the independent evaluator: MNIST's 10,000 test digits, jittered
+
+
+def load_scorer(dataset="mnist", data_dir=None, log=print, kind="lenet"):
+    """The classifier ``kind`` (lenet or wide) trained on the available MNIST's training digits,
+    with its accuracy on the held-out ones (trained and cached on first use)."""
+    data_dir = given_data_dir(data_dir)
+    x_tr, y_tr, x_te, y_te, source = held_out_split(dataset, data_dir)
+    trained_on = "full" if source.startswith("torchvision") else "sample"
+    net = trained_classifier(kind, x_tr, y_tr, EPOCHS[kind, trained_on], cache_path(data_dir, kind, trained_on),
+                             source, log)
+    return Scorer(net, accuracy(net, x_te, y_te), x_tr, y_tr, x_te, y_te, source)
 
 
 def load_independent_scorer(dataset="mnist", data_dir=None, log=print):
@@ -220,16 +229,7 @@ def load_independent_scorer(dataset="mnist", data_dir=None, log=print):
     pixels, labels, source = load_mnist_test(data_dir)
     x_ref, y_ref = normalize(pixels), labels
     train = load_dataset(dataset, data_dir)
-    cache = data_dir / "classifier-independent.pt"
-    net = WideCNN()
-    with cache_lock(cache):
-        try:
-            saved = load_checkpoint(cache)
-            net.load_state_dict(saved["model"])
-        except (CheckpointError, KeyError, RuntimeError):
-            log(f"training the independent evaluator (a wide CNN) on {source} (once; it is cached in {cache})")
-            net = train_classifier(x_ref, y_ref, epochs=INDEPENDENT_EPOCHS, kind="wide")
-            keep({"model": net.state_dict(), "config": {"source": source}}, cache, log)
-    net.eval()
+    net = trained_classifier("wide", x_ref, y_ref, EPOCHS["wide", "test"], cache_path(data_dir, "wide", "test"),
+                             source, log)
     return Scorer(net, accuracy(net, train.images, train.labels), train.images, train.labels, x_ref, y_ref,
                   f"{source}; floor: {train.source}")

@@ -8,7 +8,8 @@ from click.testing import CliRunner
 from ganlab.lab.evaluation.classifier import load_scorer
 from ganlab.lab.cli import main
 from ganlab.lab.training.config import make_config
-from ganlab.lab.evaluation.evaluate import evaluate_images, format_table
+from ganlab.lab.evaluation.evaluate import evaluate_images
+from ganlab.lab.evaluation.report import format_table
 from ganlab.lab.training.sampling import generate, load_generator
 from ganlab.lab.training.train import train
 
@@ -109,7 +110,7 @@ def test_the_independent_evaluator_is_trained_on_mnists_test_digits_and_reads_th
         load_mnist_test()
     except DataUnavailable as err:
         pytest.skip(f"MNIST's test set is not reachable here: {err}")
-    monkeypatch.setattr(classifier, "INDEPENDENT_EPOCHS", 2)          # a quick one: the scores' order, not their size
+    monkeypatch.setitem(classifier.EPOCHS, ("wide", "test"), 2)      # a quick one: the scores' order, not their size
     result = CliRunner().invoke(main, ["evaluate", str(briefly_trained), "--n", "500", "--dataset", "mnist-sample",
                                        "--json", "--independent"])
     assert result.exit_code == 0, result.output
