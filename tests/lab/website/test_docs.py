@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -160,20 +161,26 @@ def test_docs_outside_a_checkout_says_where_the_sources_are(tmp_path, monkeypatc
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (Debian: apt install chromium)")
-@pytest.mark.parametrize("page", ["", "theory/minimax/", "lessons/05/", "api/losses/"])
-def test_math_is_typeset_in_a_real_browser(site, page):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+@contextmanager
+def served(folder):
+    """``folder`` served over HTTP on a free local port, for as long as the block runs: its base URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/{page}"
-        dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                              "--virtual-time-budget=10000", "--dump-dom", url],
-                             capture_output=True, text=True, timeout=600).stdout
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (Debian: apt install chromium)")
+@pytest.mark.parametrize("page", ["", "theory/minimax/", "lessons/05/", "api/losses/"])
+def test_math_is_typeset_in_a_real_browser(site, page):
+    with served(site) as base:
+        dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                              "--virtual-time-budget=10000", "--dump-dom", f"{base}/{page}"],
+                             capture_output=True, text=True, timeout=600).stdout
     math = dom.count('class="arithmatex"')
     assert math > 0, "no math on the page"
     assert dom.count("<mjx-container") == math, "some math was left as TeX"
@@ -184,25 +191,18 @@ def test_math_is_typeset_in_a_real_browser(site, page):
 def test_the_executed_lesson_page_in_a_real_browser(site, tmp_path):
     """Lesson 5's page: its math typeset, every image loaded; a screenshot of it in tmp_path."""
     from playwright.sync_api import sync_playwright
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                                                                       "--disable-background-networking"])
-            page = browser.new_page(viewport={"width": 1300, "height": 1000})
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/lessons/05/")
-            page.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=30_000)
-            page.wait_for_load_state("load")
-            math = page.locator(".arithmatex").count()
-            typeset = page.locator(".arithmatex mjx-container").count()
-            images = page.evaluate("[...document.images].map(i => [i.getAttribute('src'), i.complete && i.naturalWidth])")
-            page.screenshot(path=str(tmp_path / "lesson-05.png"), full_page=True)
-            browser.close()
-    finally:
-        server.shutdown()
+    with served(site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                                                                   "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.goto(f"{base}/lessons/05/")
+        page.wait_for_function("document.querySelectorAll('mjx-container').length > 0", timeout=30_000)
+        page.wait_for_load_state("load")
+        math = page.locator(".arithmatex").count()
+        typeset = page.locator(".arithmatex mjx-container").count()
+        images = page.evaluate("[...document.images].map(i => [i.getAttribute('src'), i.complete && i.naturalWidth])")
+        page.screenshot(path=str(tmp_path / "lesson-05.png"), full_page=True)
+        browser.close()
     assert math > 0 and typeset == math
     assert any("05_files/" in src for src, _ in images)
     assert all(width > 0 for _, width in images), images
