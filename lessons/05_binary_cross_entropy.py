@@ -16,9 +16,8 @@ terms of the logit avoids forming p at all:
 -log sigmoid(l) = log(1 + e^-l) is the **softplus** of -l, softplus(t) = log(1 + e^t): a
 smooth ReLU, close to 0 for t << 0 and close to t for t >> 0. It is computed without
 overflow as max(t, 0) + log(1 + e^-|t|). For a fake (y = 0) the loss is l + softplus(-l) =
-softplus(l), so a confident mistake of logit 40 costs 40, not infinity.
-
-and its gradient is simply dBCE/dl = sigmoid(l) - y: prediction minus target.
+softplus(l), so a confident mistake of logit 40 costs 40, not infinity. Its gradient is
+simply dBCE/dl = sigmoid(l) - y: prediction minus target.
 
 You will see: both forms matching torch, the loss of a confident mistake computed both
 ways (the naive one stuck at 100), and a plot of the two losses and gradients.

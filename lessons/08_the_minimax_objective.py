@@ -16,7 +16,9 @@ is 2 ln 2 ≈ 1.386, and G's non-saturating loss is ln 2 ≈ 0.693).
 
 G can minimize its term log(1 - D(G(z))) as written (saturating), or maximize log D(G(z))
 (non-saturating). Both have the same fixed point, but early on D rejects the fakes
-(D(G(z)) ≈ 0), where the saturating loss is flat and G learns nothing.
+(D(G(z)) ≈ 0), where the saturating loss is flat in D's logit l: its gradient there,
+-sigmoid(l) = -D(G(z)), is about 0, and G learns nothing. (Against D(G(z)) itself,
+log(1 - D(G(z))) has slope -1 near 0: the gradient dies in the sigmoid between the two.)
 
 You will see: the optimal D for two 1-D densities, V against D at single points with its
 maximum at D*, V at equilibrium, and the two G losses with their gradients as functions
@@ -117,7 +119,9 @@ L.check("the saturating gradient vanishes where D rejects the fakes", g_sat[0].a
 L.check("the non-saturating gradient is nearly 1 there", g_non[0].abs(), 1.0, tol=2e-3)
 
 # %% [markdown]
-# *The two generator losses and their gradients against D(G(z)): the saturating one is flat where G is losing.*
+# *The two generator losses and their gradients against D(G(z)). Against D's logit, the saturating loss is
+# flat where G is losing; against D(G(z)), as plotted, log(1 - D(G(z))) still has slope -1 near 0, but the
+# gradient that reaches G passes through the sigmoid, and there it vanishes.*
 
 # %%
 L.finish()

@@ -21,8 +21,9 @@ slowly and, on 5,000 digits, stalls.
 Part 2 builds the referee that ganlab's recipe adds to D, each piece checked against torch:
 
     dropout        y = x * m / (1 - p),  m_i ~ Bernoulli(1 - p): each of D's hidden units is
-                   silenced at random in each step, so D cannot lean on a few pixels it has
-                   learned by heart (against F.dropout's statistics)
+                   silenced at random in each step, so D cannot rely on any few of its
+                   features (it drops hidden units, not input pixels; against F.dropout's
+                   statistics)
     spectral norm  W / sigma(W): every weight divided by its largest singular value, the
                    most that W stretches any input (|Wx| <= sigma |x|). D's verdict then
                    changes slowly from image to image. sigma comes from power iteration:
@@ -33,7 +34,9 @@ Part 2 builds the referee that ganlab's recipe adds to D, each piece checked aga
                    drawn from a running average of G's weights, which wobbles less than G
                    (against torch.optim.swa_utils.AveragedModel, in part 3)
     label 0.9      D is trained towards 0.9 on real digits instead of 1 (one-sided label
-                   smoothing, lesson 8): it is never rewarded for being certain
+                   smoothing): it is never rewarded for being certain. Lesson 8's argument
+                   then gives the best D = 0.9 p_data / (p_data + p_g): at most 0.9, and
+                   0.45 where G draws the data (docs/theory/discriminator.md)
 
 Part 3 runs the same loop, packaged as ganlab.gan.GAN (its step is the loop body above),
 with ganlab's recipe, which keeps D from winning outright (lesson 14 and docs/recipes.md):

@@ -3,9 +3,11 @@ r"""Lesson 21 — Refereeing better: spectral norm, penalties, other losses, aug
 Goal: build the techniques that make D a better referee on a small data set, check each
 against torch, and read what each measured.
 
-Lesson 14 showed the failure that matters most on 5,000 digits: D's weights grow, D learns
-the training digits by heart, D(x) goes to 1 and D(G(z)) to 0, and G's gradient stops
-saying how to look like a digit. Four families of fixes, each an option of `ganlab train`:
+Lesson 14 showed the failure that matters most on a small data set: D pulls ahead, D(x)
+climbs to the label it is trained towards (0.9 with one-sided label smoothing) while
+D(G(z)) falls to 0, and G's gradient stops saying how to look like a digit. (That D has
+then learned the training digits by heart is the usual reading; this lesson does not
+measure it.) Four families of fixes, each an option of `ganlab train`:
 
     spectral norm      every weight matrix of D divided by its largest singular value,
                        W / sigma(W): no layer stretches any input by more than 1, so D's
@@ -156,10 +158,12 @@ axes[0].legend(fontsize=8)
 fig.tight_layout()
 L.save(fig, "losses_on_logits.png")
 L.say("""
-    BCE and least squares keep pushing however right D already is (least squares even pulls
-    a very confident logit back to 1). Hinge stops pushing a real above +1 and a fake below -1:
-    a D that is sure enough gets no more gradient, which keeps it from racing ahead.
-    Wasserstein never stops, which is why it needs its penalty.
+    BCE's push on a real image's logit, sigmoid(-l), dies off exponentially once D is right
+    (and with the real label 0.9 it even pulls a logit above log 9 back down). Least squares
+    pulls every logit towards its target, the harder the further it is: it pulls a very
+    confident logit back to 1. Hinge stops pushing a real above +1 and a fake below -1: a D
+    that is sure enough gets no more gradient, which keeps it from racing ahead. Wasserstein
+    pushes with the same force however far D has gone, which is why it needs its penalty.
 """)
 ones = torch.ones_like(logits)
 L.check("BCE on reals = F.binary_cross_entropy_with_logits(l, 1)", bce_real(logits),
