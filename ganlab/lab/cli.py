@@ -290,16 +290,25 @@ def write_lesson_notebook(number, folder):
 
 
 @main.command()
-@click.option("--out", "out_dir", default="ganlab-notebooks", show_default=True, help="Folder to write playground.ipynb into.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8866, show_default=True,
+              help="Where to serve the page: http://127.0.0.1:PORT/.")
+@click.option("--browser/--no-browser", default=True, show_default=True, help="Open the page in a web browser.")
+@click.option("--notebook", "notebook_dir", is_flag=False, flag_value="ganlab-notebooks", default=None, metavar="[DIR]",
+              help="Instead of serving it, write the playground as a notebook into DIR [default: ganlab-notebooks], "
+                   "for JupyterLab or Colab.")
 @friendly_errors
-def playground(out_dir):
-    """Write the playground notebook: the 2-D game and the MNIST game, stepped by hand."""
-    from ganlab.lab.teaching.notebook import write_playground
-    target = Path(out_dir) / "playground.ipynb"
-    if target.exists():
-        raise click.ClickException(f"{target} already exists (your edits?): remove it, or choose another --out")
-    path = write_playground(out_dir)
-    click.echo(f"notebook: {path}   (open it with `jupyter lab {path}`, or upload it to Colab)")
+def playground(port, browser, notebook_dir):
+    """Play the GAN game by hand in a web page: the 2-D game and the MNIST game, stepped by hand."""
+    if notebook_dir is not None:
+        from ganlab.lab.teaching.notebook import write_playground
+        target = Path(notebook_dir) / "playground.ipynb"
+        if target.exists():
+            raise click.ClickException(f"{target} already exists (your edits?): remove it, or choose another folder")
+        path = write_playground(notebook_dir)
+        click.echo(f"notebook: {path}   (open it with `jupyter lab {path}`, or upload it to Colab)")
+        return
+    from ganlab.lab.playground.page import serve
+    sys.exit(serve(port, browser, echo=click.echo))
 
 
 @main.command()

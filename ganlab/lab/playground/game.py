@@ -157,6 +157,10 @@ class HandPlayed:
     def measures(self):
         return {}
 
+    def views(self):
+        """What each player's step moves, to show that the other's stays put: none here."""
+        return {}
+
 
 class Game2D(HandPlayed):
     """G and D on points of the plane, stepped by hand, with what happened so far in ``history``."""
@@ -193,6 +197,11 @@ class Game2D(HandPlayed):
     @torch.no_grad()
     def fakes(self, n=1000):
         return self.gan.G(self.fixed_z[:n])                                      # (n, 2)
+
+    @torch.no_grad()
+    def views(self):
+        """D's surface (a step of D moves it) and G's points (a step of G moves them)."""
+        return {"D's surface": self.surface(), "G's points": self.fakes(500)}
 
     def jsd(self, bins=30):
         return js_divergence(self.real, self.fakes(len(self.real)), bins)

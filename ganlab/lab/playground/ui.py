@@ -86,6 +86,14 @@ def draw_digits(game):
     return fig
 
 
+def what_moved(action, before, after):
+    """"Step D: D's surface moved by up to 0.012; G's points did not move", from the views
+    (name -> tensor) before and after the step."""
+    parts = [f"{name} moved by up to {(after[name] - before[name]).abs().max().item():.2g}"
+             if not torch.equal(before[name], after[name]) else f"{name} did not move" for name in before]
+    return f"{action}: {'; '.join(parts) or 'done'}"
+
+
 class Player:
     """Plays ``step`` in a thread, ``rounds`` times or until ``pause``; calls ``redraw`` every ``every``."""
 
@@ -146,7 +154,8 @@ class Controls:
         self.buttons = {name: W.Button(description=name) for name in
                         ("Step D", "Step G", "Step both", "Play", "Pause", "Reset")}
         self.image = W.Image(format="png")
-        self.status = W.HTML()
+        self.status = W.HTML().add_class("ganlab-status")           # what the last action did
+        self.counts = W.HTML().add_class("ganlab-steps")            # how many steps each player took
         self.lock = threading.Lock()                      # one step at a time, from a button or Play
         self.player = Player(self.step_both, self.redraw)
         for name, action in [("Step D", self.step_d), ("Step G", self.step_g), ("Step both", self.step_both_now),
@@ -176,13 +185,17 @@ class Controls:
             self.status.value = f"{name} changed: press Reset to start again with it"
 
     def step_d(self):
-        with self.lock:
-            self.game.step_d()
-        self.redraw()
+        self.step_one("Step D", self.game.step_d)
 
     def step_g(self):
+        self.step_one("Step G", self.game.step_g)
+
+    def step_one(self, name, step):
+        """One player's step, and a line on what moved: the other player's side never does."""
         with self.lock:
-            self.game.step_g()
+            before = self.game.views()
+            step()
+            self.status.value = what_moved(name, before, self.game.views())
         self.redraw()
 
     def step_both(self):
@@ -202,10 +215,12 @@ class Controls:
     def redraw(self):
         with self.lock:
             self.image.value = png(self.draw(self.game))
+            self.counts.value = f"D steps {self.game.d_steps}, G steps {self.game.g_steps}"
 
     def buttons_row(self):
         b = self.buttons
-        return W.HBox([b["Step D"], b["Step G"], b["Step both"], b["Play"], b["Pause"], self.speed, b["Reset"]])
+        return W.VBox([W.HBox([b["Step D"], b["Step G"], b["Step both"], b["Play"], b["Pause"], self.speed,
+                               b["Reset"]]), self.counts])
 
 
 class Playground2D(Controls):

@@ -216,9 +216,9 @@ def test_ganlab_playground_writes_the_notebook_and_refuses_to_overwrite(tmp_path
 
     from ganlab.lab.cli import main
     out = tmp_path / "nb"
-    first = CliRunner().invoke(main, ["playground", "--out", str(out)])
+    first = CliRunner().invoke(main, ["playground", "--notebook", str(out)])
     assert first.exit_code == 0 and f"jupyter lab {out / 'playground.ipynb'}" in first.output
     (out / "playground.ipynb").write_text("my edits")
-    second = CliRunner().invoke(main, ["playground", "--out", str(out)])
+    second = CliRunner().invoke(main, ["playground", "--notebook", str(out)])
     assert second.exit_code != 0 and "already exists" in second.output
     assert (out / "playground.ipynb").read_text() == "my edits"

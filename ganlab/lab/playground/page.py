@@ -1,0 +1,72 @@
+"""The playground as a web page: its notebook served by Voilà, which runs the cells in a kernel
+and shows their widgets alone, with no code and no cell to run.
+
+Voilà serves ipywidgets as they are (it is Jupyter's own renderer of widgets as a page), so
+the playground's controls are the same objects in the notebook and on the page.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import webbrowser
+from contextlib import contextmanager
+
+from ganlab.lab.teaching.notebook import write_playground
+
+
+def port_is_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@contextmanager
+def playground_page(port=8866):
+    """The playground served by Voilà at http://127.0.0.1:PORT/ while the block runs: (url, Voilà's process)."""
+    if not port_is_free(port):
+        raise ValueError(f"port {port} is taken (another playground?): choose another with --port")
+    with tempfile.TemporaryDirectory(prefix="ganlab-playground-") as folder:
+        notebook = write_playground(folder)
+        command = [sys.executable, "-m", "voila", str(notebook), f"--port={port}", "--no-browser",
+                   "--Voila.ip=127.0.0.1", "--theme=light", "--show_tracebacks=True"]
+        voila = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                 start_new_session=True)       # its kernels go with it
+        try:
+            wait_until_served(port, voila)
+            yield f"http://127.0.0.1:{port}/", voila
+        finally:
+            if voila.poll() is None:
+                os.killpg(voila.pid, signal.SIGTERM)
+                voila.wait(timeout=30)
+
+
+def serve(port=8866, browser=True, echo=print):
+    """Serve the playground at http://127.0.0.1:PORT/ until Ctrl-C; open it in the browser
+    unless ``browser`` is False. Returns Voilà's exit status."""
+    with playground_page(port) as (url, voila):
+        echo(f"the playground is at {url} (Ctrl+C stops it)")
+        if browser:
+            webbrowser.open(url)
+        try:
+            return voila.wait()
+        except KeyboardInterrupt:
+            return 0
+
+
+def wait_until_served(port, process, timeout=120):
+    """Return once ``process`` answers on ``port``; a one-line error if it ends or never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            last = (process.stderr.read().strip().splitlines() or ["no message"])[-1]
+            raise RuntimeError(f"Voilà ended before it served the playground: {last}")
+        if not port_is_free(port):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"Voilà did not answer on port {port} within {timeout} s")
