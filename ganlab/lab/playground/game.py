@@ -167,15 +167,20 @@ class Game2D(HandPlayed):
 
     def __init__(self, settings=None, own_points=None):
         self.own_points = own_points                 # (N, 2), for data="own"
+        self.hand_placed = None                      # (N, 2) points placed by hand on the plane (``place``)
         self.reset(settings or Settings())
 
     def reset(self, settings=None):
         """Start again from fresh networks, drawn from ``settings.seed``."""
         s = self.settings = settings or self.settings
         s.check()
-        if s.data == "own" and self.own_points is None:
+        if s.data == "own" and self.own_points is None and self.hand_placed is None:
             raise ValueError('data "own" needs points: Game2D(settings, own_points=tensor or read_points(csv))')
-        self.draw_real = toy_data.points(self.own_points) if s.data == "own" else toy_data.DATASETS[s.data]
+        if s.data == "own":                           # placed by hand, as they lie; else scaled to fit
+            self.draw_real = toy_data.drawn_from(self.hand_placed) if self.hand_placed is not None \
+                else toy_data.points(self.own_points)
+        else:
+            self.draw_real = toy_data.DATASETS[s.data]
         weights = torch.Generator().manual_seed(s.seed)
         hidden = [s.width] * s.layers
         G = network([s.noise_dim, *hidden, 2], ReLU, Tanh, weights)              # z -> x in [-1, 1]²
@@ -190,6 +195,14 @@ class Game2D(HandPlayed):
 
     def real_batch(self):
         return self.draw_real(self.settings.batch, self.gen)                      # (B, 2)
+
+    def place(self, points):
+        """Real points placed by hand, (k, 2) in the plane's coordinates: from the next step on, the
+        real data is every point placed so far (``data`` becomes "own"), the networks as they are."""
+        placed = [self.hand_placed] if self.hand_placed is not None and self.settings.data == "own" else []
+        self.hand_placed = self.real = torch.cat([*placed, points.clamp(-1, 1)])          # (N, 2)
+        self.draw_real = toy_data.drawn_from(self.hand_placed)
+        self.settings = replace(self.settings, data="own")
 
     def measures(self):
         return {"jsd": self.jsd()}

@@ -64,10 +64,13 @@ def points(data):
         raise ValueError("own points must be finite numbers: found nan or inf")
     centre = (data.max(0).values + data.min(0).values) / 2
     half_width = ((data.max(0).values - data.min(0).values) / 2).max().clamp_min(1e-12)
-    scaled = 0.8 * (data - centre) / half_width
+    return drawn_from(0.8 * (data - centre) / half_width)
 
+
+def drawn_from(points):
+    """A data set that draws from ``points`` (N, 2), as they are, with replacement."""
     def draw(n, gen):
-        return scaled[torch.randint(len(scaled), (n,), generator=gen)]
+        return points[torch.randint(len(points), (n,), generator=gen)]
     return draw
 
 

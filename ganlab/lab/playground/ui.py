@@ -64,6 +64,8 @@ def draw_2d(game):
     ax.legend(loc="lower left", fontsize=7)
     draw_curves([fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, 1])], game.history, "button presses")
     fig.tight_layout()
+    ax.apply_aspect()
+    fig.plane = ax.get_position().bounds            # where the plane is in the picture: x0, y0, width, height
     return fig
 
 
@@ -92,6 +94,19 @@ def what_moved(action, before, after):
     parts = [f"{name} moved by up to {(after[name] - before[name]).abs().max().item():.2g}"
              if not torch.equal(before[name], after[name]) else f"{name} did not move" for name in before]
     return f"{action}: {'; '.join(parts) or 'done'}"
+
+
+PER_CLICK = 20           # real points a click places, in a small cloud around it
+
+
+def plane_point(event, plane):
+    """Where a pointer ``event`` on the picture lands on the plane [-1, 1]², or None off it;
+    ``plane``: the plane's box in the picture, in fractions (x0, y0, width, height, from the bottom)."""
+    x0, y0, width, height = plane
+    fx = event["relativeX"] / event["boundingRectWidth"]
+    fy = 1 - event["relativeY"] / event["boundingRectHeight"]                   # matplotlib counts from the bottom
+    x, y = -1 + 2 * (fx - x0) / width, -1 + 2 * (fy - y0) / height
+    return (float(x), float(y)) if -1 <= x <= 1 and -1 <= y <= 1 else None
 
 
 class Player:
@@ -214,7 +229,9 @@ class Controls:
 
     def redraw(self):
         with self.lock:
-            self.image.value = png(self.draw(self.game))
+            fig = self.draw(self.game)
+            self.plane = getattr(fig, "plane", None)
+            self.image.value = png(fig)
             self.counts.value = f"D steps {self.game.d_steps}, G steps {self.game.g_steps}"
 
     def buttons_row(self):
@@ -242,10 +259,35 @@ class Playground2D(Controls):
         self.preset = W.Dropdown(options=list(PRESETS), description="preset")
         self.load = W.Button(description="Load preset")
         self.load.on_click(lambda _: self.load_preset(self.preset.value))
+        self.placing = W.ToggleButton(description="Place points", tooltip="click or drag on the plane to add real points")
         self.redraw()
+        from ipyevents import Event               # clicks and drags on the picture, with where they landed
+        self.pointer = Event(source=self.image, watched_events=["mousedown", "mousemove"], prevent_default_action=True,
+                             throttle_or_debounce="throttle", wait=40)
+        self.pointer.on_dom_event(self.pointed)
 
     def restart(self):
         self.game.reset(Settings(**self.settings()))
+
+    def pointed(self, event):
+        """A click, or a drag with the button down, on the plane while "Place points" is on: a small
+        cloud of real points there."""
+        if not self.placing.value or self.plane is None or (event["type"] == "mousemove" and event["buttons"] != 1):
+            return
+        xy = plane_point(event, self.plane)
+        if xy is None:
+            return
+        cloud = torch.tensor(xy, dtype=torch.float32) + 0.03 * torch.randn(PER_CLICK, 2, generator=self.cloud_noise)
+        self.player.pause()
+        with self.lock:
+            self.game.place(cloud)
+            self.quiet, self.fields["data"].options = True, list(toy_data.DATASETS) + ["own"]
+            self.fields["data"].value, self.quiet = "own", False
+            self.status.value = (f"placed {PER_CLICK} real points at ({xy[0]:+.2f}, {xy[1]:+.2f}): "
+                                 f"{len(self.game.real)} in all")
+        self.redraw()
+
+    cloud_noise = torch.Generator().manual_seed(0)
 
     def load_preset(self, name):
         """Put the preset's settings into the controls, start again, and say what to watch."""
@@ -264,7 +306,7 @@ class Playground2D(Controls):
         f = self.fields
         column = lambda *names: W.VBox([f[n] for n in names])                       # noqa: E731
         return W.VBox([
-            W.HBox([self.preset, self.load]),
+            W.HBox([self.preset, self.load, self.placing]),
             W.HBox([column("data", "layers", "width", "noise_dim", "seed"),
                     column("loss", "d_steps"),
                     column("optimizer_d", "lr_d", "beta1_d"),

@@ -222,3 +222,24 @@ def test_ganlab_playground_writes_the_notebook_and_refuses_to_overwrite(tmp_path
     second = CliRunner().invoke(main, ["playground", "--notebook", str(out)])
     assert second.exit_code != 0 and "already exists" in second.output
     assert (out / "playground.ipynb").read_text() == "my edits"
+
+
+def test_points_placed_by_hand_are_the_real_data_from_the_next_step_on_and_after_reset():
+    from ganlab.lab.playground.ui import Playground2D, plane_point
+    playground = Playground2D()
+    x0, y0, width, height = playground.plane
+    click = dict(type="mousedown", buttons=1, boundingRectWidth=1000, boundingRectHeight=500,
+                 relativeX=(x0 + 0.75 * width) * 1000, relativeY=(1 - (y0 + 0.25 * height)) * 500)
+    assert plane_point(click, playground.plane) == pytest.approx((0.5, -0.5))
+    assert plane_point(dict(click, relativeX=0), playground.plane) is None               # off the plane
+    playground.pointed(click)                                    # "Place points" is off: nothing happens
+    assert playground.game.settings.data == "ring"
+    playground.placing.value = True
+    playground.pointed(click)
+    playground.pointed(dict(click, type="mousemove", buttons=0))          # a move without the button: nothing
+    game = playground.game
+    assert game.settings.data == "own" and game.real.shape == (20, 2)
+    assert (game.real.mean(0) - torch.tensor([0.5, -0.5])).abs().max() < 0.05
+    assert (game.real_batch() - torch.tensor([0.5, -0.5])).abs().max() < 0.2    # the batches D sees are those
+    playground.reset()                                            # a new game keeps the placed points
+    assert game.settings.data == "own" and (game.real.mean(0) - torch.tensor([0.5, -0.5])).abs().max() < 0.05

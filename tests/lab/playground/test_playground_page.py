@@ -76,6 +76,17 @@ def test_play_runs_rounds_until_pause(page):
     assert counts(page) == paused and paused[1] > g_before + 20
 
 
+def test_a_click_on_the_plane_places_real_points_there(page):
+    page.get_by_role("button", name="Place points").first.click()
+    picture = page.locator(".widget-image").first
+    picture.scroll_into_view_if_needed()
+    box = picture.bounding_box()
+    page.mouse.click(box["x"] + 0.25 * box["width"], box["y"] + 0.5 * box["height"])      # inside the plane
+    page.wait_for_function("document.querySelector('.ganlab-status').innerText.startsWith('placed 20 real points')",
+                           timeout=30_000)
+    page.get_by_role("button", name="Place points").first.click()                     # off again
+
+
 def test_a_preset_loads_its_settings_into_the_controls(page):
     page.locator("select").first.select_option("ring: mode collapse")
     page.get_by_role("button", name="Load preset").first.click()
