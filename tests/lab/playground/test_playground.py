@@ -243,3 +243,17 @@ def test_points_placed_by_hand_are_the_real_data_from_the_next_step_on_and_after
     assert (game.real_batch() - torch.tensor([0.5, -0.5])).abs().max() < 0.2    # the batches D sees are those
     playground.reset()                                            # a new game keeps the placed points
     assert game.settings.data == "own" and (game.real.mean(0) - torch.tensor([0.5, -0.5])).abs().max() < 0.05
+
+
+def test_a_port_that_is_taken_is_refused_in_one_line():
+    import socket
+    from click.testing import CliRunner
+
+    from ganlab.lab.cli import main
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["playground", "--no-browser", "--port", str(port)])
+    assert result.exit_code == 1 and result.output.strip() == f"error: port {port} is taken (another playground?): " \
+        "choose another with --port"
