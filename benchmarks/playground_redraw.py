@@ -9,14 +9,10 @@ time the kernel takes to draw one picture (``ganlab.lab.playground.ui.draw_2d`` 
 measured in this process: the rest is the round trip through Voilà and the browser.
 """
 import argparse
-import shutil
-import socket
 import statistics
 import time
 
-from playwright.sync_api import sync_playwright
-
-from ganlab.lab.playground.page import playground_page
+from ganlab.lab.playground.page import page_in_chromium
 from ganlab.lab.playground.ui import Playground2D, draw_2d, png
 
 
@@ -40,20 +36,11 @@ def main():
     for _ in range(5):
         png(draw_2d(playground.game))
     drawing = (time.perf_counter() - start) / 5
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    with playground_page(port) as (url, _), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.goto(url, timeout=300_000)
-        page.get_by_role("button", name="Step D").first.wait_for(timeout=300_000)
+    with page_in_chromium() as page:
         for button in ("Step D", "Step G"):
             times = click_to_picture(page, button, args.clicks)
             print(f"{button}: click to new picture, median {statistics.median(times):.3f} s, "
                   f"slowest {max(times):.3f} s ({args.clicks} clicks)")
-        browser.close()
     print(f"drawing one picture in the kernel: {drawing:.3f} s")
 
 

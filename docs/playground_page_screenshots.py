@@ -8,13 +8,9 @@ and ``docs/images/playground-page-digits.png``. Needs Chromium (Debian: apt inst
 and playwright (in ganlab's dev dependencies).
 """
 import re
-import shutil
-import socket
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
-from ganlab.lab.playground.page import playground_page
+from ganlab.lab.playground.page import page_in_chromium
 
 IMAGES = Path(__file__).parent / "images"
 ROUNDS = 600
@@ -34,20 +30,12 @@ def play(page, game, rounds):
 
 
 def main():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    with playground_page(port) as (url, _), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1300, "height": 1100})
-        page.goto(url, timeout=300_000)
+    with page_in_chromium(size=(1300, 1100)) as page:
         page.wait_for_function("document.querySelectorAll('.widget-image').length >= 3", timeout=300_000)
         play(page, 0, ROUNDS)
         shot(page, 0, IMAGES / "playground-page-2d.png")
         play(page, 2, 300)
         shot(page, 2, IMAGES / "playground-page-digits.png")
-        browser.close()
 
 
 def shot(page, game, path):

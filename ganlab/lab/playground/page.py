@@ -70,3 +70,29 @@ def wait_until_served(port, process, timeout=120):
             return
         time.sleep(0.2)
     raise RuntimeError(f"Voilà did not answer on port {port} within {timeout} s")
+
+
+def free_port():
+    """A port no one listens on now, on this machine."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def page_in_chromium(size=(1300, 1000)):
+    """The playground served on a free port and opened in headless Chromium (Playwright): its page,
+    once the 2-D game's buttons show. For the tests, the screenshots and the benchmark."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    with playground_page(free_port()) as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+        page.goto(url, timeout=300_000)
+        page.get_by_role("button", name="Step D").first.wait_for(timeout=300_000)
+        try:
+            yield page
+        finally:
+            browser.close()

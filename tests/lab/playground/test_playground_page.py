@@ -2,33 +2,20 @@
 Voilà and driven by Playwright in Debian's Chromium (skipped where there is none)."""
 import re
 import shutil
-import socket
 import time
 
 import pytest
 
-from ganlab.lab.playground.page import playground_page
+from ganlab.lab.playground.page import page_in_chromium
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium here (Debian: apt install chromium)")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def page():
-    from playwright.sync_api import sync_playwright
-    with playground_page(free_port()) as (url, _), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        page.goto(url, timeout=300_000)
-        page.get_by_role("button", name="Step D").first.wait_for(timeout=300_000)
+    with page_in_chromium() as page:
         yield page
-        browser.close()
 
 
 def first_image(page):
