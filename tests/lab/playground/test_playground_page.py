@@ -89,3 +89,26 @@ def test_the_mnist_game_shows_its_grid(page):
                            "[...document.querySelectorAll('.widget-image')].every(i => i.naturalWidth > 0)",
                            timeout=300_000)
     assert grids.count() >= 3
+
+
+def test_ganlab_playground_no_browser_serves_the_page_until_stopped():
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from ganlab.lab.playground.page import free_port, port_is_free
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "ganlab", "playground", "--no-browser", "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        first = server.stdout.readline()                          # said once Voilà answers
+        assert first.strip() == f"the playground is at http://127.0.0.1:{port}/ (Ctrl+C stops it)", first
+        html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60).read().decode()
+        assert "<title>playground</title>" in html
+    finally:
+        os.killpg(server.pid, signal.SIGINT)                     # Ctrl+C
+        server.wait(timeout=60)
+    time.sleep(1)
+    assert port_is_free(port), "Voilà outlived ganlab playground"
