@@ -12,6 +12,15 @@ os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 torch.set_num_threads(1)
 
 
+# The tests that take a minute or more (the lessons that train, the evaluation classifiers trained on
+# first use) start first: on two cores, a long test that starts last keeps one core busy alone at the end.
+LONG = ("tests/lab/teaching/test_lessons.py", "tests/lab/evaluation/")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG))          # a stable sort: the rest keep their order
+
+
 @pytest.fixture(autouse=True, scope="session")
 def shared_data_dir(tmp_path_factory):
     """One data cache for the whole session, shared by its worker processes (so that each data
