@@ -63,7 +63,11 @@ def test_compare_reports_tiny_differences(synthetic_data, tmp_path, arch, steps)
     assert result.exit_code == 0, result.output
     assert f"autograd, {arch})" in result.output
     diffs = [float(m) for m in re.findall(r"^\s+\w+\s+([\d.]+e[-+]\d+)", result.output, re.M)]
-    assert len(diffs) == 5 and max(diffs) < (1e-5 if arch == "mlp" else 1e-4)     # convolutions: longer sums
+    *stats, params = diffs
+    assert len(stats) == 4 and max(stats) < (1e-5 if arch == "mlp" else 1e-4)     # convolutions: longer sums
+    # Adam moves a weight by about lr whatever its gradient's size: where a gradient is ~0, float32
+    # rounding can flip its sign, and the weight moves lr one way in one and the other way in the other
+    assert params < 2 * 2e-4
     assert (tmp_path / "compare.png").exists()
 
 
@@ -222,7 +226,7 @@ def test_evaluate_refuses_images_that_are_not_finite_in_one_line(tmp_path):
     images = torch.rand(200, 1, 28, 28) * 2 - 1
     images[3, 0, 5, 5] = float("nan")
     torch.save(images, tmp_path / "x.pt")
-    assert_one_line_error(run("evaluate", tmp_path / "x.pt", "--n", 100, "--dataset", "mnist-sample"),
+    assert_one_line_error(run("evaluate", tmp_path / "x.pt", "--n", 100, "--dataset", "mnist"),
                           "1 of 156,800 pixel values are not finite")
 
 
