@@ -18,8 +18,6 @@ training digits only, and cached with its accuracy on the held-out digits.
   sees them (the offline sample comes from MNIST's training set), and the classifier never
   sees the digits the runs train on: it is judged by how it reads those.
 """
-import fcntl
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +25,7 @@ import torch
 from torch import nn
 
 from ganlab.lab.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from ganlab.lab.training.data import given_data_dir, load_dataset, load_mnist_test, normalize
+from ganlab.lab.training.data import file_lock, given_data_dir, load_dataset, load_mnist_test, normalize
 
 
 class DigitClassifier(nn.Module):
@@ -170,20 +168,6 @@ def cached_classifier(data_dir=None):
     return None
 
 
-@contextmanager
-def cache_lock(cache):
-    """Hold ``cache``'s lock (``fcntl.flock``) while it is read, or trained and written: runs started
-    together train a classifier once, the others wait and read it. No lock where none can be written."""
-    try:
-        handle = open(cache.with_suffix(".lock"), "a")
-    except OSError:
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
 def keep(state, cache, log):
     """Cache a trained classifier; a folder that cannot be written just means no cache."""
     try:
@@ -196,7 +180,7 @@ def trained_classifier(kind, x, y, epochs, cache, source, log):
     """The classifier ``kind`` trained on digits ``x`` (N, 784) and labels ``y`` for ``epochs``, read
     from ``cache`` where it was trained before, else trained and cached: the one loader."""
     net = CLASSIFIERS[kind]()
-    with cache_lock(cache):
+    with file_lock(cache.with_suffix(".lock")):          # runs started together train it once; the others read it
         try:
             net.load_state_dict(load_checkpoint(cache)["model"])
         except (CheckpointError, KeyError, RuntimeError):
